@@ -61,7 +61,7 @@ class RecordValidationError(SerializationError):
     """A record that does not match its schema; `path` names the offending field."""
 
 
-class ConfigurationError(SerializationError):
+class ConfigurationError(SerializationError, ValueError):
     """Options that contradict each other, found when a serializer is built."""
 
 

@@ -1,0 +1,94 @@
+"""The asyncio registry client: the same operations as the sync client, awaited natively."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from collections.abc import Hashable
+from typing import Any
+
+import httpx
+
+from serde.client import ops
+from serde.client.api import RegistryAPI
+from serde.client.caches import AsyncFlights
+from serde.client.options import RETRIABLE_STATUS
+from serde.client.sync import ACCEPT, CONTENT_TYPE, encode_body, parse_body
+from serde.errors import RegistryUnavailable, SchemaRegistryError
+
+
+class AsyncSchemaRegistryClient(RegistryAPI):
+    """Async client: every method of SchemaRegistryClient, returning awaitables.
+
+    Concurrent first lookups of one id await one shared HTTP request.
+    """
+
+    def __init__(self, url_or_conf: Any, **options: Any) -> None:
+        super().__init__(url_or_conf, **options)
+        self._http = httpx.AsyncClient(**self.options.httpx_kwargs())
+        self._flights = AsyncFlights()
+        self._rng = random.Random()
+        self._good = 0
+
+    async def __aenter__(self) -> "AsyncSchemaRegistryClient":
+        return self
+
+    async def __aexit__(self, *exc: Any) -> None:
+        await self.close()
+
+    async def close(self) -> None:
+        await self._http.aclose()
+
+    def _value(self, value: Any) -> Any:
+        return _ready(value)
+
+    def _call(self, op: ops.Op, flight: Hashable | None = None) -> Any:
+        if flight is None:
+            return self._run(op)
+        return self._flights.do(flight, lambda: self._run(op))
+
+    async def _run(self, op: ops.Op) -> Any:
+        try:
+            req = next(op)
+            while True:
+                try:
+                    answer = await self._send(req)
+                except SchemaRegistryError as exc:
+                    req = op.throw(exc)
+                else:
+                    req = op.send(answer)
+        except StopIteration as stop:
+            return stop.value
+
+    async def _send(self, req: ops.Request) -> Any:
+        urls = self.options.urls
+        body = encode_body(req.body)
+        headers = {"Accept": ACCEPT}
+        if body is not None:
+            headers["Content-Type"] = CONTENT_TYPE
+        last: Exception | str = "no attempt"
+        for attempt in range(self.options.max_retries + 1):
+            for i in range(len(urls)):
+                idx = (self._good + i) % len(urls)
+                try:
+                    resp = await self._http.request(
+                        req.method, urls[idx] + req.path, params=req.params, content=body, headers=headers
+                    )
+                except httpx.TransportError as exc:
+                    last = exc
+                    continue
+                self._good = idx
+                if resp.status_code in RETRIABLE_STATUS and attempt < self.options.max_retries:
+                    last = f"HTTP {resp.status_code}"
+                    break
+                result = ops.decode(resp.status_code, parse_body(resp))
+                if isinstance(result, SchemaRegistryError):
+                    raise result
+                return result
+            if attempt < self.options.max_retries:
+                await asyncio.sleep(self.options.backoff(attempt, self._rng))
+        raise RegistryUnavailable(f"Schema registry unavailable at {', '.join(urls)}: {last}")
+
+
+async def _ready(value: Any) -> Any:
+    return value
