@@ -1,0 +1,68 @@
+"""/config, /mode and /compatibility."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.routing import Route
+
+from registry.api.requests import object_body, schema_request
+from registry.http import endpoint, flag
+
+
+def _registry(request: Request):
+    return request.app.state.registry
+
+
+def _subject(request: Request) -> str | None:
+    return request.path_params.get("subject")
+
+
+def get_config(request: Request, _):
+    return _registry(request).get_config(_subject(request), flag(request, "defaultToGlobal"))
+
+
+def put_config(request: Request, body):
+    return _registry(request).set_config(_subject(request), object_body(body))
+
+
+def delete_config(request: Request, _):
+    return _registry(request).delete_config(_subject(request))
+
+
+def get_mode(request: Request, _):
+    return _registry(request).get_mode(_subject(request), flag(request, "defaultToGlobal"))
+
+
+def put_mode(request: Request, body):
+    body = object_body(body)
+    return _registry(request).set_mode(_subject(request), body.get("mode"), force=flag(request, "force"))
+
+
+def delete_mode(request: Request, _):
+    return _registry(request).delete_mode(_subject(request))
+
+
+def compatibility(request: Request, body):
+    req = schema_request(body)
+    return _registry(request).test_compatibility(
+        request.path_params["subject"], request.path_params.get("version"), req,
+        normalize=flag(request, "normalize"), verbose=flag(request, "verbose"))
+
+
+ROUTES = [
+    Route("/config", endpoint(get_config), methods=["GET"]),
+    Route("/config", endpoint(put_config, body=True), methods=["PUT"]),
+    Route("/config", endpoint(delete_config), methods=["DELETE"]),
+    Route("/config/{subject}", endpoint(get_config), methods=["GET"]),
+    Route("/config/{subject}", endpoint(put_config, body=True), methods=["PUT"]),
+    Route("/config/{subject}", endpoint(delete_config), methods=["DELETE"]),
+    Route("/mode", endpoint(get_mode), methods=["GET"]),
+    Route("/mode", endpoint(put_mode, body=True), methods=["PUT"]),
+    Route("/mode", endpoint(delete_mode), methods=["DELETE"]),
+    Route("/mode/{subject}", endpoint(get_mode), methods=["GET"]),
+    Route("/mode/{subject}", endpoint(put_mode, body=True), methods=["PUT"]),
+    Route("/mode/{subject}", endpoint(delete_mode), methods=["DELETE"]),
+    Route("/compatibility/subjects/{subject}/versions", endpoint(compatibility, body=True), methods=["POST"]),
+    Route("/compatibility/subjects/{subject}/versions/{version}", endpoint(compatibility, body=True),
+          methods=["POST"]),
+]

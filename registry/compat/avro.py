@@ -1,0 +1,46 @@
+"""Avro compatibility through Apache Avro's own checker, rendered as Confluent does."""
+
+from __future__ import annotations
+
+import re
+
+from avro.compatibility import ReaderWriterCompatibilityChecker, SchemaCompatibilityType
+
+from registry.compat.base import Incompatibility
+
+_DESCRIPTIONS = {
+    "FIXED_SIZE_MISMATCH": "The size of FIXED type field at path '{p}' in the {r} schema does not match with the {w} schema",
+    "TYPE_MISMATCH": "The type (path '{p}') of a field in the {r} schema does not match with the {w} schema",
+    "NAME_MISMATCH": "The name of the schema has changed (path '{p}')",
+    "MISSING_ENUM_SYMBOLS": "The {r} schema is missing enum symbols '{i}' at path '{p}' in the {w} schema",
+    "MISSING_UNION_BRANCH": "The {r} schema is missing a type inside a union field at path '{p}' in the {w} schema",
+    "READER_FIELD_MISSING_DEFAULT_VALUE": "The field '{i}' at path '{p}' in the {r} schema has no default value and is missing in the {w} schema",
+}
+_JAVA_TYPE = re.compile(r"(type:? )([a-z]+)")
+
+
+def _java_info(kind: str, message: str) -> str:
+    """Java's wording of the additional info: upper-case type names, sets as [A, B]."""
+    if kind == "MISSING_ENUM_SYMBOLS" and message.startswith("{"):
+        return "[" + ", ".join(sorted(s.strip(" '") for s in message[1:-1].split(","))) + "]"
+    return _JAVA_TYPE.sub(lambda m: m.group(1) + m.group(2).upper(), message)
+
+
+def check_avro(reader, writer, *, reader_label: str, writer_label: str, policy: str = "STRICT") -> list[Incompatibility]:
+    result = ReaderWriterCompatibilityChecker().get_compatibility(reader.avro_schema, writer.avro_schema)
+    if result.compatibility is not SchemaCompatibilityType.incompatible:
+        return []
+    # avro's Python port keeps messages and locations as sets; pair them in a stable order.
+    kinds = [k.name.upper() for k in result.incompatibilities]
+    messages = sorted(result.messages) or [""]
+    locations = sorted(result.locations) or ["/"]
+    out = []
+    for n, kind in enumerate(kinds):
+        info = _java_info(kind, messages[min(n, len(messages) - 1)])
+        path = locations[min(n, len(locations) - 1)]
+        if not path.startswith("/"):
+            path = "/" + path
+        description = _DESCRIPTIONS[kind].format(p=path, r=reader_label, w=writer_label, i=info)
+        out.append(Incompatibility(
+            kind, path, f"{{errorType:'{kind}', description:'{description}', additionalInfo:'{info}'}}"))
+    return out

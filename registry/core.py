@@ -1,0 +1,687 @@
+"""The registry service: Confluent's schema, subject and version semantics over a store.
+
+Every operation is synchronous and runs to completion without yielding, so calls
+from the event loop are serialised and each sees a consistent view. Writes go to
+the store first and are applied to the in-memory view only once durable.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from registry import errors
+from registry import subjects as subj
+from registry.compat.levels import LEVELS, Previous, check
+from registry.identity import schema_guid
+from registry.state import State
+from registry.store.base import (
+    ConfigRecord, ModeRecord, Record, SchemaRecord, Store, VersionRecord, VersionRemoved,
+)
+from registry.types import TypePlugin
+from serde.errors import SchemaParseError
+from serde.schemas.base import ParsedSchema
+
+MODES = ("READWRITE", "READONLY", "READONLY_OVERRIDE", "IMPORT", "FORWARD")
+MAX_VERSION = 2**31 - 1
+LATEST = -1
+# Config keys as GET returns them; PUT takes the same with "compatibility" for the level.
+CONFIG_KEYS = ("compatibilityLevel", "alias", "normalize", "validateFields", "validateNewSchemas",
+               "validateRules", "compatibilityPolicy", "compatibilityGroup", "defaultMetadata",
+               "overrideMetadata", "defaultRuleSet", "overrideRuleSet")
+
+
+@dataclass
+class SchemaRequest:
+    """The body of register, lookup and compatibility requests."""
+
+    schema: str | None
+    schema_type: str = "AVRO"
+    references: list[dict[str, Any]] | None = None
+    metadata: dict[str, Any] | None = None
+    version: int | None = None
+    id: int | None = None
+
+
+def parse_version(text: str) -> int:
+    """A `{version}` path segment: 1..2^31-1, `latest` or -1 (latest)."""
+    value = text.strip()
+    if value.lower() == "latest":
+        return LATEST
+    try:
+        version = int(value)
+    except ValueError:
+        raise errors.invalid_version(text) from None
+    if version == LATEST or 1 <= version <= MAX_VERSION:
+        return version
+    raise errors.invalid_version(text)
+
+
+def _ref_dicts(refs: Iterable[tuple[str, str, int]]) -> list[dict[str, Any]]:
+    return [{"name": n, "subject": s, "version": v} for n, s, v in refs]
+
+
+class Registry:
+    def __init__(
+        self,
+        store: Store,
+        types: dict[str, TypePlugin],
+        *,
+        default_level: str = "BACKWARD",
+        cluster_id: str = "schemawire",
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.store = store
+        self.types = types
+        self.default_level = default_level
+        self.cluster_id = cluster_id
+        self.clock = clock
+        self.state = State()
+        self.state.load(store.load())
+        self._parsed: dict[tuple[str, int], ParsedSchema] = {}
+
+    # -- plumbing ------------------------------------------------------------------------
+
+    def _write(self, records: list[Record]) -> None:
+        try:
+            self.store.write(records)
+        except Exception as exc:  # the store is the truth: nothing is applied unless it is durable
+            raise errors.store_error(f"Error while writing to the store: {exc}") from None
+        for r in records:
+            self.state.apply(r)
+
+    def _plugin(self, schema_type: str) -> TypePlugin:
+        plugin = self.types.get(schema_type)
+        if plugin is None:
+            raise errors.invalid_schema(f"Invalid schema type {schema_type}")
+        return plugin
+
+    def _dependencies(self, ctx: str, refs: list[tuple[str, str, int]], *, allow_deleted: bool,
+                      out: dict[str, str], visiting: set[tuple[str, int]]) -> None:
+        """Depth-first, dependencies before dependants, each name once."""
+        for name, ref_subject, version in refs:
+            if name in out:
+                continue
+            qualified = State.qualify_ref(ctx, ref_subject)
+            rec = self.state.subjects.get(qualified, {}).get(version)
+            if rec is None or (rec.deleted and not allow_deleted):
+                raise SchemaParseError(
+                    f'No schema reference found for subject "{ref_subject}" and version {version}')
+            key = (qualified, version)
+            if key in visiting:
+                raise SchemaParseError(f"Circular reference through subject {ref_subject} version {version}")
+            schema = self.state.contexts[subj.split(qualified)[0]].schemas[rec.id]
+            visiting.add(key)
+            self._dependencies(subj.split(qualified)[0], list(schema.references),
+                               allow_deleted=allow_deleted, out=out, visiting=visiting)
+            visiting.discard(key)
+            out[name] = schema.schema
+
+    def _pin_references(self, ctx: str, refs: list[dict[str, Any]] | None) -> list[tuple[str, str, int]]:
+        pinned = []
+        for ref in refs or ():
+            name, ref_subject, version = ref.get("name"), ref.get("subject"), ref.get("version")
+            if not isinstance(name, str) or not isinstance(ref_subject, str) or not isinstance(version, int):
+                raise errors.invalid_schema(f"Invalid reference: {ref}")
+            if version == LATEST:
+                live = self.state.versions(State.qualify_ref(ctx, ref_subject))
+                if not live:
+                    raise errors.invalid_schema(
+                        f'Invalid schema, details: No schema reference found for subject "{ref_subject}" and version -1')
+                version = live[-1].version
+            pinned.append((name, ref_subject, version))
+        return pinned
+
+    def _parse(self, ctx: str, schema_type: str, text: str, refs: list[tuple[str, str, int]], *,
+               validate: bool, normalize: bool) -> ParsedSchema:
+        plugin = self._plugin(schema_type)
+        try:
+            deps: dict[str, str] = {}
+            self._dependencies(ctx, refs, allow_deleted=not validate, out=deps, visiting=set())
+            parsed = plugin.schema_type.parse(text, deps, validate=validate)
+            return parsed.normalize() if normalize else parsed
+        except SchemaParseError as exc:
+            raise errors.invalid_schema(
+                f"Invalid schema {text} with refs {_ref_dicts(refs)} of type {schema_type}, details: {exc}") from None
+        except RecursionError:
+            raise errors.invalid_schema(f"Invalid schema of type {schema_type}: nested too deeply") from None
+
+    def parsed(self, ctx: str, id_: int) -> ParsedSchema:
+        """A stored schema, parsed once and kept (stored schemas never change)."""
+        key = (ctx, id_)
+        parsed = self._parsed.get(key)
+        if parsed is None:
+            rec = self.state.contexts[ctx].schemas[id_]
+            deps: dict[str, str] = {}
+            self._dependencies(ctx, list(rec.references), allow_deleted=True, out=deps, visiting=set())
+            parsed = self._plugin(rec.schema_type).schema_type.parse(rec.schema, deps, validate=False)
+            self._parsed[key] = parsed
+        return parsed
+
+    def _record(self, subject: str, id_: int) -> SchemaRecord:
+        return self.state.contexts[subj.split(subject)[0]].schemas[id_]
+
+    def entity(self, subject: str, version: VersionRecord, fmt: str | None = None) -> dict[str, Any]:
+        """Confluent's `Schema` entity (7.x shape: schemaType left out for AVRO)."""
+        rec = self._record(subject, version.id)
+        out: dict[str, Any] = {"subject": subject, "version": version.version, "id": version.id}
+        self._describe(rec, out, fmt)
+        return out
+
+    def _describe(self, rec: SchemaRecord, out: dict[str, Any], fmt: str | None) -> None:
+        if rec.schema_type != "AVRO":
+            out["schemaType"] = rec.schema_type
+        if rec.references:
+            out["references"] = _ref_dicts(rec.references)
+        if rec.metadata:
+            out["metadata"] = rec.metadata
+        text = rec.schema
+        if fmt:
+            text = self.parsed(rec.context, rec.id).formatted(fmt) or text
+        out["schema"] = text
+
+    def _text_of(self, rec: SchemaRecord, fmt: str | None) -> str:
+        if fmt:
+            return self.parsed(rec.context, rec.id).formatted(fmt) or rec.schema
+        return rec.schema
+
+    # -- config and mode -----------------------------------------------------------------
+
+    def _stored_config(self, scope: str) -> dict[str, Any] | None:
+        return self.state.configs.get(scope)
+
+    def _with_level(self, config: dict[str, Any]) -> dict[str, Any]:
+        out = {"compatibilityLevel": config.get("compatibilityLevel") or self.default_level.upper()}
+        out.update((k, v) for k, v in config.items() if k != "compatibilityLevel" and v is not None)
+        return out
+
+    def effective_config(self, subject: str | None) -> dict[str, Any]:
+        scopes = []
+        if subject is not None:
+            ctx, name = subj.split(subject)
+            if name:
+                scopes.append(subject)
+            scopes.append(subj.context_scope(ctx))
+        scopes += [subj.GLOBAL_SCOPE, f":{subj.GLOBAL_CONTEXT}:"]
+        for scope in dict.fromkeys(scopes):
+            config = self._stored_config(scope)
+            if config is not None:
+                return self._with_level(config)
+        return {"compatibilityLevel": self.default_level.upper()}
+
+    def get_config(self, subject: str | None, default_to_global: bool) -> dict[str, Any]:
+        scope = self._config_scope(subject)
+        if default_to_global:
+            return self.effective_config(None if scope == subj.GLOBAL_SCOPE else scope)
+        config = self._stored_config(scope)
+        if config is not None:
+            return self._with_level(config)
+        if scope == subj.GLOBAL_SCOPE:
+            return {"compatibilityLevel": self.default_level.upper()}
+        raise errors.subject_config_not_found(subject or "")
+
+    @staticmethod
+    def _config_scope(subject: str | None) -> str:
+        """The key a config or mode is stored under; the default context is the top level."""
+        if subject is None:
+            return subj.GLOBAL_SCOPE
+        return subj.normalize(subject) or subj.GLOBAL_SCOPE
+
+    def set_config(self, subject: str | None, update: dict[str, Any]) -> dict[str, Any]:
+        if subject is not None and not subj.is_valid(subject, for_config=True):
+            raise errors.invalid_subject(subject)
+        scope = self._config_scope(subject)
+        level = update.get("compatibility", ...)
+        if level is not ... and level is not None:
+            if not isinstance(level, str) or level.upper() not in LEVELS:
+                raise errors.invalid_compatibility_level()
+        if self._mode_of(subject) in ("READONLY", "READONLY_OVERRIDE"):
+            raise errors.operation_not_permitted(self._readonly_message(subject or ""))
+        policy = update.get("compatibilityPolicy")
+        if policy is not None and (not isinstance(policy, str) or policy.upper() not in ("STRICT", "LENIENT", "LOGICAL")):
+            raise errors.RegistryError("Invalid compatibility policy", status=422, error_code=42203)
+        config = dict(self._stored_config(scope) or {})
+        for key, value in update.items():
+            target = "compatibilityLevel" if key == "compatibility" else key
+            if target not in CONFIG_KEYS or target == "compatibility":
+                continue
+            if value is None:
+                config.pop(target, None)
+            else:
+                config[target] = value.upper() if target in ("compatibilityLevel", "compatibilityPolicy") else value
+        self._write([ConfigRecord(scope, config)])
+        out = {"compatibility" if k == "compatibilityLevel" else k: v for k, v in config.items()}
+        return out
+
+    def delete_config(self, subject: str | None) -> dict[str, Any]:
+        scope = self._config_scope(subject)
+        old = self._stored_config(scope)
+        if old is None:
+            if subject is None:
+                return self.effective_config(None)
+            raise errors.subject_not_found(subject)
+        if self._mode_of(subject) in ("READONLY", "READONLY_OVERRIDE"):
+            raise errors.operation_not_permitted(self._readonly_message(subject or ""))
+        self._write([ConfigRecord(scope, None)])
+        return self._with_level(old)
+
+    def _mode_of(self, subject: str | None) -> str:
+        """The effective mode (7.x: a global READONLY_OVERRIDE beats every subject mode)."""
+        modes = self.state.modes
+        top = modes.get(subj.GLOBAL_SCOPE)
+        if top == "READONLY_OVERRIDE":
+            return top
+        if subject is not None:
+            subject = subj.normalize(subject)
+            ctx, _ = subj.split(subject)
+            for scope in (subject, subj.context_scope(ctx)):
+                if scope in modes:
+                    return modes[scope]
+        if top is not None:
+            return top
+        return modes.get(f":{subj.GLOBAL_CONTEXT}:", "READWRITE")
+
+    def get_mode(self, subject: str | None, default_to_global: bool) -> dict[str, str]:
+        if subject is None or default_to_global:
+            return {"mode": self._mode_of(subject)}
+        mode = self.state.modes.get(subj.normalize(subject))
+        if mode is None:
+            raise errors.subject_mode_not_found(subject)
+        return {"mode": mode}
+
+    def set_mode(self, subject: str | None, mode: Any, *, force: bool) -> dict[str, Any]:
+        if subject is not None and not subj.is_valid(subject, for_config=True):
+            raise errors.invalid_subject(subject)
+        scope = self._config_scope(subject)
+        if mode is None:
+            self._write([ModeRecord(scope, None)])
+            return {"mode": None}
+        if not isinstance(mode, str) or mode.upper() not in MODES:
+            raise errors.invalid_mode()
+        mode = mode.upper()
+        if mode == "FORWARD" and subject is not None:
+            raise errors.RegistryError("Forward mode only supported on global level", status=422, error_code=42204)
+        records: list[Record] = []
+        if mode == "IMPORT" and self._mode_of(subject) != "IMPORT" and not force:
+            in_scope = [s for s in self.state.subjects if subject is None or s == scope]
+            if any(self.state.versions(s) for s in in_scope):
+                raise errors.operation_not_permitted("Cannot import since found existing subjects")
+            for s in in_scope:
+                for v in self.state.versions(s, deleted=True):
+                    if self._referrers(s, v.version, deleted=True):
+                        raise errors.reference_exists(s, v.version)
+                    records.append(VersionRemoved(s, v.version))
+        records.append(ModeRecord(scope, mode))
+        self._write(records)
+        return {"mode": mode}
+
+    def delete_mode(self, subject: str | None) -> dict[str, str]:
+        scope = self._config_scope(subject)
+        old = self.state.modes.get(scope)
+        if old is None:
+            if subject is None:
+                return {"mode": "READWRITE"}
+            raise errors.subject_not_found(subject)
+        self._write([ModeRecord(scope, None)])
+        return {"mode": old}
+
+    @staticmethod
+    def _context_label(subject: str) -> str:
+        ctx = subj.split(subject)[0]
+        return "" if ctx == subj.DEFAULT_CONTEXT else ctx
+
+    def _readonly_message(self, subject: str) -> str:
+        return f"Subject {subject} in context {self._context_label(subject)} is in read-only mode"
+
+    # -- register, lookup, compatibility -------------------------------------------------
+
+    def register(self, subject: str, req: SchemaRequest, *, normalize: bool = False,
+                 force: bool = False) -> dict[str, Any]:
+        subject = subj.normalize(subject)
+        if not subj.is_valid(subject):
+            raise errors.invalid_subject(subject)
+        ctx, _ = subj.split(subject)
+        config = self.effective_config(subject)
+        mode = self._mode_of(subject)
+        normalize = (normalize or bool(config.get("normalize"))) and mode != "IMPORT"
+        live = self.state.versions(subject)
+        metadata = req.metadata if req.metadata is not None else (
+            self._record(subject, live[-1].id).metadata if live else None)
+        blank = req.schema is None or not req.schema.strip()
+
+        # Idempotent re-registration comes before any mode or compatibility check.
+        if not blank:
+            refs = self._pin_references(ctx, req.references)
+            parsed = self._parse(ctx, req.schema_type, req.schema, refs, validate=False, normalize=normalize)
+            guid = schema_guid(parsed.canonical(), _ref_dicts(refs), metadata)
+            for v in reversed(live if req.version != LATEST else live[-1:]):
+                rec = self._record(subject, v.id)
+                if rec.guid == guid and rec.schema_type == req.schema_type and req.id in (None, v.id):
+                    return {"id": v.id}
+
+        if mode in ("READONLY", "READONLY_OVERRIDE"):
+            raise errors.operation_not_permitted(self._readonly_message(subject))
+        label = self._context_label(subject)
+        if req.id is not None and req.id >= 0 and mode != "IMPORT":
+            raise errors.operation_not_permitted(f"Subject {subject} in context {label} is not in import mode")
+        if req.id is None and mode == "IMPORT":
+            raise errors.operation_not_permitted(f"Subject {subject} in context {label} is not in read-write mode")
+
+        schema_type, text, ref_list = req.schema_type, req.schema, req.references
+        if blank:
+            if not live:
+                raise errors.invalid_schema("Empty schema")
+            latest = self._record(subject, live[-1].id)
+            schema_type, text, ref_list = latest.schema_type, latest.schema, _ref_dicts(latest.references)
+        refs = self._pin_references(ctx, ref_list)
+        parsed = self._parse(ctx, schema_type, text, refs, validate=True, normalize=normalize)
+        canonical = parsed.canonical()
+        guid = schema_guid(canonical, _ref_dicts(refs), metadata)
+        context = self.state.context(ctx)
+        for v in live:
+            rec = self._record(subject, v.id)
+            if rec.guid == guid and rec.schema_type == schema_type and req.id in (None, v.id):
+                return {"id": v.id}
+
+        if mode != "IMPORT" and not force:
+            messages = self._check(subject, parsed, schema_type, config, live, metadata)
+            if messages:
+                raise errors.incompatible_schema(subject, messages)
+
+        everything = self.state.versions(subject, deleted=True)
+        next_version = (everything[-1].version + 1) if everything else 1
+        version = next_version
+        if req.version is not None and req.version > 0:
+            if mode == "IMPORT":
+                version = req.version
+            elif req.version != next_version:
+                raise errors.invalid_schema("Version is not one more than previous version")
+
+        records: list[Record] = []
+        if req.id is not None and req.id >= 0:
+            existing = context.schemas.get(req.id)
+            if existing is not None and (existing.guid != guid or existing.schema_type != schema_type):
+                raise errors.operation_not_permitted(
+                    f"Overwrite new schema with id {req.id} in context {label} is not permitted.")
+            schema_id = req.id
+        else:
+            schema_id = context.by_guid.get(guid)
+            if schema_id is not None and context.schemas[schema_id].schema_type != schema_type:
+                schema_id = None
+        if schema_id is None or schema_id not in context.schemas:
+            schema_id = schema_id if schema_id is not None else context.max_id + 1
+            records.append(SchemaRecord(ctx, schema_id, schema_type, canonical, tuple(refs), metadata, guid))
+        # A soft-deleted copy of the same schema in this subject gives way to the new version.
+        for v in self.state.versions(subject, deleted=True):
+            if v.deleted and v.id == schema_id and not self._referrers(subject, v.version, deleted=True):
+                records.append(VersionRemoved(subject, v.version))
+        records.append(VersionRecord(subject, version, schema_id, False, int(self.clock() * 1000)))
+        self._write(records)
+        return {"id": schema_id}
+
+    def _check(self, subject: str, parsed: ParsedSchema, schema_type: str, config: dict[str, Any],
+               versions: list[VersionRecord], metadata: dict[str, Any] | None) -> list[str]:
+        ctx, _ = subj.split(subject)
+        group = config.get("compatibilityGroup")
+        previous = []
+        for v in versions:
+            rec = self._record(subject, v.id)
+            if group:
+                mine = ((metadata or {}).get("properties") or {}).get(group)
+                theirs = ((rec.metadata or {}).get("properties") or {}).get(group)
+                if mine != theirs:
+                    continue
+            previous.append(Previous(v.version, self.parsed(ctx, v.id), self._plugin(rec.schema_type).check))
+        return check(config["compatibilityLevel"], parsed, self._plugin(schema_type).check, previous,
+                     policy=str(config.get("compatibilityPolicy") or "STRICT"))
+
+    def lookup(self, subject: str, req: SchemaRequest, *, normalize: bool = False,
+               deleted: bool = False) -> dict[str, Any]:
+        subject = subj.normalize(subject)
+        ctx, _ = subj.split(subject)
+        if req.schema is None or not req.schema.strip():
+            raise errors.invalid_schema("Empty schema")
+        normalize = normalize or bool(self.effective_config(subject).get("normalize"))
+        refs = self._pin_references(ctx, req.references)
+        parsed = self._parse(ctx, req.schema_type, req.schema, refs, validate=False, normalize=normalize)
+        canonical = parsed.canonical()
+        versions = self.state.versions(subject, deleted=deleted)
+        for v in reversed(versions):
+            rec = self._record(subject, v.id)
+            meta = req.metadata if req.metadata is not None else rec.metadata
+            if rec.schema_type == req.schema_type and rec.guid == schema_guid(canonical, _ref_dicts(refs), meta):
+                return self.entity(subject, v)
+        if not versions:
+            raise errors.subject_not_found(subject)
+        raise errors.schema_not_found()
+
+    def test_compatibility(self, subject: str, version: str | None, req: SchemaRequest, *,
+                           normalize: bool = False, verbose: bool = False) -> dict[str, Any]:
+        subject = subj.normalize(subject)
+        ctx, _ = subj.split(subject)
+        live = self.state.versions(subject)
+        if version is not None:
+            number = parse_version(version)
+            if number == LATEST:
+                live = live[-1:]
+            else:
+                live = [v for v in live if v.version == number]
+                if not live:
+                    raise errors.version_not_found(number)
+        config = self.effective_config(subject)
+        if version is not None and config["compatibilityLevel"].endswith("_TRANSITIVE"):
+            config = {**config, "compatibilityLevel": config["compatibilityLevel"].removesuffix("_TRANSITIVE")}
+        try:
+            if req.schema is None or not req.schema.strip():
+                raise errors.invalid_schema("Empty schema")
+            refs = self._pin_references(ctx, req.references)
+            normalize = normalize or bool(config.get("normalize"))
+            parsed = self._parse(ctx, req.schema_type, req.schema, refs, validate=False, normalize=normalize)
+        except errors.RegistryError as exc:
+            if verbose and exc.error_code == 42201:
+                return {"is_compatible": False, "messages": [exc.message]}
+            raise
+        messages = self._check(subject, parsed, req.schema_type, config, live, req.metadata)
+        out: dict[str, Any] = {"is_compatible": not messages}
+        if verbose:
+            out["messages"] = messages
+        return out
+
+    # -- reads ---------------------------------------------------------------------------
+
+    def list_subjects(self, prefix: str = ":*:", *, deleted: bool = False, deleted_only: bool = False,
+                      offset: int = 0, limit: int = -1) -> list[str]:
+        out = []
+        for s, versions in self.state.subjects.items():
+            if not subj.matches_prefix(s, prefix):
+                continue
+            live = any(not v.deleted for v in versions.values())
+            if deleted_only:
+                if live:
+                    continue
+            elif not live and not deleted:
+                continue
+            out.append(s)
+        out.sort()
+        return _page(out, offset, limit)
+
+    def list_versions(self, subject: str, *, deleted: bool = False, deleted_only: bool = False,
+                      deleted_as_negative: bool = False, offset: int = 0, limit: int = -1) -> list[int]:
+        subject = subj.normalize(subject)
+        everything = self.state.versions(subject, deleted=True)
+        if deleted_as_negative:
+            out = [-v.version if v.deleted else v.version for v in everything]
+        elif deleted_only:
+            out = [v.version for v in everything if v.deleted]
+        else:
+            out = [v.version for v in everything if deleted or not v.deleted]
+        if not out:
+            raise errors.subject_not_found(subject)
+        return _page(out, offset, limit)
+
+    def _find_version(self, subject: str, version: str, *, deleted: bool) -> VersionRecord:
+        number = parse_version(version)
+        qualifying = self.state.versions(subject, deleted=deleted)
+        if number == LATEST:
+            live = self.state.versions(subject)
+            if live:
+                return live[-1]
+        else:
+            rec = self.state.subjects.get(subject, {}).get(number)
+            if rec is not None and (deleted or not rec.deleted):
+                return rec
+        if not qualifying:
+            raise errors.subject_not_found(subject)
+        raise errors.version_not_found(number)
+
+    def get_version(self, subject: str, version: str, *, deleted: bool = False,
+                    fmt: str | None = None) -> dict[str, Any]:
+        subject = subj.normalize(subject)
+        return self.entity(subject, self._find_version(subject, version, deleted=deleted), fmt)
+
+    def get_version_text(self, subject: str, version: str, *, deleted: bool = False,
+                         fmt: str | None = None) -> str:
+        subject = subj.normalize(subject)
+        v = self._find_version(subject, version, deleted=deleted)
+        return self._text_of(self._record(subject, v.id), fmt)
+
+    def _referrers(self, subject: str, version: int, *, deleted: bool) -> list[int]:
+        ctx = subj.split(subject)[0]
+        ids = self.state.referrers.get((subject, version), ())
+        return sorted(i for i in ids if self.state.is_held(ctx, i, deleted=deleted))
+
+    def referenced_by(self, subject: str, version: str, *, deleted: bool = False) -> list[int]:
+        subject = subj.normalize(subject)
+        v = self._find_version(subject, version, deleted=True)
+        return self._referrers(subject, v.version, deleted=deleted)
+
+    def _schema_record(self, id_: int, subject: str | None) -> SchemaRecord:
+        contexts = [subj.split(subj.normalize(subject))[0]] if subject else [subj.DEFAULT_CONTEXT]
+        if subject and not subject.startswith(":."):
+            contexts += [c for c in self.state.contexts if c not in contexts]
+        for ctx in contexts:
+            context = self.state.contexts.get(ctx)
+            if context and id_ in context.schemas and self.state.is_held(ctx, id_):
+                return context.schemas[id_]
+        raise errors.schema_not_found(id_)
+
+    def schema_by_id(self, id_: int, *, subject: str | None = None, fmt: str | None = None,
+                     fetch_max_id: bool = False) -> dict[str, Any]:
+        rec = self._schema_record(id_, subject)
+        out: dict[str, Any] = {}
+        self._describe(rec, out, fmt)
+        if fetch_max_id:
+            out["maxId"] = self.state.contexts[rec.context].max_id
+        return out
+
+    def schema_text_by_id(self, id_: int, *, subject: str | None = None, fmt: str | None = None) -> str:
+        return self._text_of(self._schema_record(id_, subject), fmt)
+
+    def schema_by_guid(self, guid: str) -> dict[str, Any]:
+        for ctx, context in self.state.contexts.items():
+            id_ = context.by_guid.get(guid)
+            if id_ is not None and self.state.is_held(ctx, id_):
+                out: dict[str, Any] = {}
+                self._describe(context.schemas[id_], out, None)
+                return out
+        raise errors.schema_not_found(guid)
+
+    def id_versions(self, id_: int, *, subject: str | None = None, deleted: bool = False) -> list[dict[str, Any]]:
+        try:
+            rec = self._schema_record(id_, subject)
+        except errors.RegistryError:
+            raise errors.schema_not_found() from None
+        holders = sorted(self.state.holders.get((rec.context, id_), ()))
+        return [{"subject": s, "version": v} for s, v in holders
+                if deleted or not self.state.subjects[s][v].deleted]
+
+    def id_subjects(self, id_: int, *, subject: str | None = None, deleted: bool = False) -> list[str]:
+        return list(dict.fromkeys(sv["subject"] for sv in self.id_versions(id_, subject=subject, deleted=deleted)))
+
+    def list_schemas(self, prefix: str = "", *, deleted: bool = False, latest_only: bool = False,
+                     offset: int = 0, limit: int = 1000) -> list[dict[str, Any]]:
+        out = []
+        for s in sorted(self.state.subjects):
+            if not subj.matches_prefix(s, prefix):
+                continue
+            versions = self.state.versions(s, deleted=deleted)
+            if latest_only:
+                versions = versions[-1:]
+            out += [self.entity(s, v) for v in versions]
+        return _page(out, offset, 1000 if limit < 0 or limit > 1000 else limit)
+
+    def list_contexts(self) -> list[str]:
+        others = sorted(c for c in self.state.contexts if c != subj.DEFAULT_CONTEXT)
+        return [subj.DEFAULT_CONTEXT] + others
+
+    # -- deletes -------------------------------------------------------------------------
+
+    def delete_version(self, subject: str, version: str, *, permanent: bool = False) -> int:
+        subject = subj.normalize(subject)
+        number = parse_version(version)
+        everything = self.state.subjects.get(subject, {})
+        if number == LATEST:
+            live = self.state.versions(subject)
+            rec = live[-1] if live else None
+        else:
+            rec = everything.get(number)
+        if rec is not None and rec.deleted and not permanent:
+            raise errors.version_soft_deleted(subject, rec.version)
+        if rec is None:
+            if not everything:
+                raise errors.subject_not_found(subject)
+            raise errors.version_not_found(number)
+        if self._mode_of(subject) in ("READONLY", "READONLY_OVERRIDE"):
+            raise errors.operation_not_permitted(self._readonly_message(subject))
+        if self._referrers(subject, rec.version, deleted=permanent):
+            raise errors.reference_exists(subject, rec.version)
+        if permanent and not rec.deleted:
+            raise errors.version_not_soft_deleted(subject, rec.version)
+        if permanent:
+            records: list[Record] = [VersionRemoved(subject, rec.version)]
+            if len(everything) == 1:
+                records += self._forget_subject(subject)
+        else:
+            records = [VersionRecord(subject, rec.version, rec.id, True, rec.ts)]
+        self._write(records)
+        return rec.version
+
+    def delete_subject(self, subject: str, *, permanent: bool = False) -> list[int]:
+        subject = subj.normalize(subject)
+        everything = self.state.versions(subject, deleted=True)
+        if not everything:
+            raise errors.subject_not_found(subject)
+        if not permanent and all(v.deleted for v in everything):
+            raise errors.subject_soft_deleted(subject)
+        if self._mode_of(subject) in ("READONLY", "READONLY_OVERRIDE"):
+            raise errors.operation_not_permitted(self._readonly_message(subject))
+        own = {self._record(subject, v.id).id for v in everything}
+        for v in everything:
+            others = [i for i in self._referrers(subject, v.version, deleted=permanent) if i not in own]
+            if others:
+                raise errors.reference_exists(subject, v.version)
+        if permanent:
+            if any(not v.deleted for v in everything):
+                raise errors.subject_not_soft_deleted(subject)
+            records: list[Record] = [VersionRemoved(subject, v.version) for v in everything]
+            records += self._forget_subject(subject)
+            self._write(records)
+            return [v.version for v in everything]
+        live = [v for v in everything if not v.deleted]
+        self._write([VersionRecord(subject, v.version, v.id, True, v.ts) for v in live])
+        return [v.version for v in live]
+
+    def _forget_subject(self, subject: str) -> list[Record]:
+        records: list[Record] = []
+        if subject in self.state.configs:
+            records.append(ConfigRecord(subject, None))
+        if subject in self.state.modes:
+            records.append(ModeRecord(subject, None))
+        return records
+
+
+def _page(items: list, offset: int, limit: int) -> list:
+    offset = max(offset, 0)
+    return items[offset:] if limit is None or limit < 0 else items[offset:offset + limit]

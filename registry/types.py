@@ -1,0 +1,36 @@
+"""The schema types this registry serves: each a parser from serde plus a checker.
+
+The core looks types up here by name and never branches on them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from registry.compat.avro import check_avro
+from registry.compat.base import Checker
+from serde.schemas.avro import AVRO
+from serde.schemas.base import SchemaType
+
+
+@dataclass(frozen=True)
+class TypePlugin:
+    schema_type: SchemaType
+    check: Checker
+
+
+def default_types() -> dict[str, TypePlugin]:
+    types = {"AVRO": TypePlugin(AVRO, check_avro)}
+    try:
+        from registry.compat.json_schema import check_json
+        from serde.schemas.json_schema import JSON_SCHEMA
+        types["JSON"] = TypePlugin(JSON_SCHEMA, check_json)
+    except ImportError:
+        pass
+    try:
+        from registry.compat.protobuf import check_protobuf
+        from serde.schemas.protobuf import PROTOBUF
+        types["PROTOBUF"] = TypePlugin(PROTOBUF, check_protobuf)
+    except ImportError:
+        pass
+    return types

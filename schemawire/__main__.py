@@ -1,0 +1,5 @@
+import sys
+
+from schemawire.cli import main
+
+sys.exit(main())

@@ -1,0 +1,62 @@
+"""Shared fixtures: a real registry over a real socket, on a real SQLite file."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+import uvicorn
+
+from registry.app import create_app
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class ServerThread:
+    """uvicorn in a background thread: real HTTP on a loopback port, stopped cleanly."""
+
+    def __init__(self, app) -> None:
+        self.port = free_port()
+        self.server = uvicorn.Server(uvicorn.Config(
+            app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="on"))
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def __enter__(self) -> "ServerThread":
+        self.thread.start()
+        deadline = time.monotonic() + 10
+        while not self.server.started:
+            if time.monotonic() > deadline or not self.thread.is_alive():
+                raise RuntimeError("server did not start")
+            time.sleep(0.01)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.server.should_exit = True
+        self.thread.join(10)
+
+
+@pytest.fixture
+def registry_url(tmp_path: Path) -> Iterator[str]:
+    """URL of a fresh schemawire registry with its own SQLite file."""
+    with ServerThread(create_app(tmp_path / "registry")) as server:
+        yield server.url
+
+
+@pytest.fixture
+def sr(registry_url: str) -> Iterator[httpx.Client]:
+    """An HTTP client bound to a fresh registry."""
+    with httpx.Client(base_url=registry_url, timeout=10) as client:
+        yield client
