@@ -1,0 +1,415 @@
+"""Confluent's Protobuf compatibility rules, over protoc descriptors.
+
+Confluent diffs two schemas (`SchemaDiff.compare(original, update)`) into a list
+of typed differences and calls the pair compatible when every difference type is
+in COMPATIBLE_CHANGES. We reproduce that diff: fields matched by number, scalar
+kind groups, named types compared by package-local name and recursed into when
+they come from imports, maps by key and value, labels, proto2 `required`, oneof
+membership (the per-tag rules of 7.9.x/master, DGS-24604), messages and enums
+added, removed or moved, and the package. BACKWARD uses original = writer (old)
+and update = reader (new).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+from google.protobuf import descriptor_pb2 as d
+
+from registry.compat.base import Incompatibility
+from serde.schemas.protobuf import ProtobufSchema
+
+FDP = d.FieldDescriptorProto
+
+COMPATIBLE_CHANGES = frozenset({
+    "MESSAGE_ADDED", "MESSAGE_MOVED", "ENUM_ADDED", "ENUM_REMOVED", "ENUM_CONST_ADDED",
+    "ENUM_CONST_CHANGED", "ENUM_CONST_REMOVED", "FIELD_ADDED", "FIELD_REMOVED",
+    "FIELD_NAME_CHANGED", "FIELD_STRING_OR_BYTES_LABEL_CHANGED", "ONEOF_ADDED",
+    "ONEOF_REMOVED", "ONEOF_FIELD_ADDED", "ONEOF_FIELD_MOVED_TO_TOP_LEVEL",
+})
+
+# Confluent's wording; the first %s is the reader's label, the second the writer's.
+DESCRIPTIONS = {
+    "PACKAGE_CHANGED": "The package at '{p}' in the {r} schema does not match the package "
+                       "in the {w} schema",
+    "MESSAGE_REMOVED": "The {r} schema is missing a MESSAGE type at path '{p}' in the {w} schema",
+    "FIELD_KIND_CHANGED": "The type of a field at path '{p}' in the {r} schema does not match "
+                          "the {w} schema",
+    "FIELD_SCALAR_KIND_CHANGED": "The kind of a SCALAR field at path '{p}' in the {r} schema "
+                                 "does not match its kind in the {w} schema",
+    "FIELD_NAMED_TYPE_CHANGED": "The type of a MESSAGE field at path '{p}' in the {r} schema "
+                                "does not match its type in the {w} schema",
+    "FIELD_NUMERIC_LABEL_CHANGED": "The label for a NUMERIC field at path '{p}' in the {r} "
+                                   "schema does not match its label in the {w} schema",
+    "REQUIRED_FIELD_ADDED": "A required field  at path '{p}' in the {r} schema is missing in "
+                            "the {w} schema",
+    "REQUIRED_FIELD_REMOVED": "The {r} schema is missing a required field at path: '{p}' in "
+                              "the {w} schema",
+    "ONEOF_FIELD_REMOVED": "The {r} schema is missing a oneof field at path '{p}' in the {w} "
+                           "schema",
+    "ONEOF_FIELD_MOVED_TO_TOP_LEVEL": "The oneof field at path '{p}' in the {r} schema was "
+                                      "moved out of its oneof to a top-level field in the {w} "
+                                      "schema",
+    "MULTIPLE_FIELDS_MOVED_TO_ONEOF": "Multiple fields in the oneof at path '{p}' in the {r} "
+                                      "schema are outside a oneof in the {w} schema",
+    "FIELD_MOVED_TO_EXISTING_ONEOF": "A field in the oneof at path '{p}' in the {r} schema is "
+                                     "outside an existing oneof in the {w} schema",
+}
+
+SCALAR_KINDS = {
+    FDP.TYPE_INT32: "GENERAL_NUMBER", FDP.TYPE_INT64: "GENERAL_NUMBER",
+    FDP.TYPE_UINT32: "GENERAL_NUMBER", FDP.TYPE_UINT64: "GENERAL_NUMBER",
+    FDP.TYPE_BOOL: "GENERAL_NUMBER", FDP.TYPE_ENUM: "GENERAL_NUMBER",
+    FDP.TYPE_SINT32: "SIGNED_NUMBER", FDP.TYPE_SINT64: "SIGNED_NUMBER",
+    FDP.TYPE_STRING: "STRING_OR_BYTES", FDP.TYPE_BYTES: "STRING_OR_BYTES",
+    FDP.TYPE_FIXED32: "FIXED32", FDP.TYPE_SFIXED32: "FIXED32",
+    FDP.TYPE_FIXED64: "FIXED64", FDP.TYPE_SFIXED64: "FIXED64",
+    FDP.TYPE_FLOAT: "FLOAT", FDP.TYPE_DOUBLE: "DOUBLE",
+}
+
+Difference = tuple[str, str]
+
+
+def check_protobuf(
+    reader: ProtobufSchema,
+    writer: ProtobufSchema,
+    *,
+    reader_label: str,
+    writer_label: str,
+    policy: str = "STRICT",
+) -> list[Incompatibility]:
+    """Why `reader` cannot read data written with `writer`, one entry per incompatible difference."""
+    out = []
+    for kind, path in diff(writer, reader):
+        if kind in COMPATIBLE_CHANGES:
+            continue
+        text = DESCRIPTIONS.get(kind, "").format(p=path, r=reader_label, w=writer_label)
+        out.append(Incompatibility(kind, path, f'{{errorType:"{kind}", description:"{text}"}}'))
+    return out
+
+
+def is_compatible(differences: Sequence[Difference]) -> bool:
+    return all(kind in COMPATIBLE_CHANGES for kind, _ in differences)
+
+
+def diff(original: ProtobufSchema, update: ProtobufSchema) -> list[Difference]:
+    """Every difference (type, `#/path`) from `original` to `update`, as Confluent lists them."""
+    ctx = _Context(_Types.of(original), _Types.of(update))
+    o, u = original.file_descriptor, update.file_descriptor
+    if o.package != u.package:
+        ctx.add("PACKAGE_CHANGED")
+    _compare_types(ctx, o.message_type, o.enum_type, u.message_type, u.enum_type,
+                   _prefix(o.package), _prefix(u.package))
+    return ctx.diffs
+
+
+# -- type tables -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _TypeInfo:
+    proto: d.DescriptorProto | d.EnumDescriptorProto
+    package: str
+    file: str
+    local: bool  # defined in the schema itself rather than an import
+    proto3: bool
+    is_map: bool = False
+
+
+@dataclass(frozen=True)
+class _Types:
+    by_name: dict[str, _TypeInfo]
+    file_texts: dict[str, bytes]
+
+    @classmethod
+    def of(cls, schema: ProtobufSchema) -> _Types:
+        table: dict[str, _TypeInfo] = {}
+        texts: dict[str, bytes] = {}
+        root = schema.file_descriptor.name
+        for f in schema.files:
+            texts[f.name] = f.SerializeToString(deterministic=True)
+            _collect(table, f, _prefix(f.package), f.message_type, f.enum_type, f.name == root)
+        return cls(table, texts)
+
+    def get(self, full_name: str) -> _TypeInfo | None:
+        return self.by_name.get(full_name.lstrip("."))
+
+
+def _collect(table: dict[str, _TypeInfo], f: d.FileDescriptorProto, prefix: str,
+             messages: Sequence[d.DescriptorProto], enums: Sequence[d.EnumDescriptorProto],
+             local: bool) -> None:
+    for m in messages:
+        full = prefix + m.name
+        table[full] = _TypeInfo(m, f.package, f.name, local, f.syntax == "proto3",
+                                m.options.map_entry)
+        _collect(table, f, full + ".", m.nested_type, m.enum_type, local)
+    for e in enums:
+        table[prefix + e.name] = _TypeInfo(e, f.package, f.name, local, f.syntax == "proto3")
+
+
+def _prefix(package: str) -> str:
+    return f"{package}." if package else ""
+
+
+# -- context ---------------------------------------------------------------------
+
+
+@dataclass
+class _Context:
+    orig: _Types
+    upd: _Types
+    path: list[str] = field(default_factory=list)
+    diffs: list[Difference] = field(default_factory=list)
+    active: frozenset[str] = frozenset()  # original messages being compared (cycle guard)
+
+    def add(self, kind: str) -> None:
+        self.diffs.append((kind, "#/" + "/".join(self.path)))
+
+    @contextmanager
+    def enter(self, *parts: str) -> Iterator[None]:
+        self.path.extend(parts)
+        try:
+            yield
+        finally:
+            del self.path[len(self.path) - len(parts):]
+
+    def sub(self, path: list[str]) -> _Context:
+        return _Context(self.orig, self.upd, list(path), [], self.active)
+
+
+# -- types, messages, enums ------------------------------------------------------
+
+
+def _compare_types(ctx: _Context, o_msgs: Sequence[d.DescriptorProto],
+                   o_enums: Sequence[d.EnumDescriptorProto], u_msgs: Sequence[d.DescriptorProto],
+                   u_enums: Sequence[d.EnumDescriptorProto], o_prefix: str, u_prefix: str) -> None:
+    o_index = _message_index(o_msgs)
+    u_index = _message_index(u_msgs)
+    for name in sorted(set(o_index) | set(u_index)):
+        with ctx.enter(name):
+            if name not in u_index:
+                ctx.add("MESSAGE_REMOVED")
+            elif name not in o_index:
+                ctx.add("MESSAGE_ADDED")
+            else:
+                (oi, om), (ui, um) = o_index[name], u_index[name]
+                _compare_message(ctx, om, um, o_prefix + name, u_prefix + name)
+                if oi != ui:
+                    ctx.add("MESSAGE_MOVED")
+    o_en = {e.name: e for e in o_enums}
+    u_en = {e.name: e for e in u_enums}
+    for name in sorted(set(o_en) | set(u_en)):
+        with ctx.enter(name):
+            if name not in u_en:
+                ctx.add("ENUM_REMOVED")
+            elif name not in o_en:
+                ctx.add("ENUM_ADDED")
+            else:
+                _compare_enum(ctx, o_en[name], u_en[name])
+
+
+def _message_index(messages: Sequence[d.DescriptorProto]) -> dict[str, tuple[int, d.DescriptorProto]]:
+    """Name -> (position among the written messages, message); map entries are not written."""
+    out: dict[str, tuple[int, d.DescriptorProto]] = {}
+    for m in messages:
+        if not m.options.map_entry:
+            out[m.name] = (len(out), m)
+    return out
+
+
+def _compare_enum(ctx: _Context, o: d.EnumDescriptorProto, u: d.EnumDescriptorProto) -> None:
+    o_by = {v.number: v.name for v in o.value}
+    u_by = {v.number: v.name for v in u.value}
+    for number in sorted(set(o_by) | set(u_by)):
+        with ctx.enter(str(number)):
+            if number not in u_by:
+                ctx.add("ENUM_CONST_REMOVED")
+            elif number not in o_by:
+                ctx.add("ENUM_CONST_ADDED")
+            elif o_by[number] != u_by[number]:
+                ctx.add("ENUM_CONST_CHANGED")
+
+
+@dataclass(frozen=True)
+class _Fields:
+    """A message's fields by number, which oneof each belongs to, and its oneofs."""
+
+    by_tag: dict[int, d.FieldDescriptorProto]
+    tag_oneof: dict[int, str]
+    oneofs: dict[str, list[int]]
+    proto3: bool
+
+    @classmethod
+    def of(cls, m: d.DescriptorProto, proto3: bool) -> _Fields:
+        synthetic = {f.oneof_index for f in m.field if f.proto3_optional}
+        by_tag: dict[int, d.FieldDescriptorProto] = {}
+        tag_oneof: dict[int, str] = {}
+        oneofs: dict[str, list[int]] = {}
+        for f in m.field:
+            by_tag[f.number] = f
+            if f.HasField("oneof_index") and f.oneof_index not in synthetic:
+                name = m.oneof_decl[f.oneof_index].name
+                tag_oneof[f.number] = name
+                oneofs.setdefault(name, []).append(f.number)
+        return cls(by_tag, tag_oneof, oneofs, proto3)
+
+
+def _compare_message(ctx: _Context, o: d.DescriptorProto, u: d.DescriptorProto,
+                     o_full: str, u_full: str) -> None:
+    if o_full in ctx.active:
+        return
+    ctx.active = ctx.active | {o_full}
+    try:
+        o_info, u_info = ctx.orig.get(o_full), ctx.upd.get(u_full)
+        o_proto3 = o_info is not None and o_info.proto3
+        u_proto3 = u_info is not None and u_info.proto3
+        _compare_fields(ctx, _Fields.of(o, o_proto3), _Fields.of(u, u_proto3))
+        _compare_types(ctx, o.nested_type, o.enum_type, u.nested_type, u.enum_type,
+                       o_full + ".", u_full + ".")
+    finally:
+        ctx.active = ctx.active - {o_full}
+
+
+def _compare_fields(ctx: _Context, o: _Fields, u: _Fields) -> None:
+    deleted = {
+        name for name, tags in o.oneofs.items()
+        if name not in u.oneofs and not any(t in u.by_tag for t in tags)
+    }
+    for name, tags in u.oneofs.items():
+        groups: set[str] = set()
+        moved_in = 0
+        for tag in tags:
+            if tag in o.tag_oneof:
+                groups.add("oneof:" + o.tag_oneof[tag])
+            elif tag in o.by_tag:
+                groups.add(f"field:{tag}")
+                moved_in += 1
+        if len(groups) > 1:
+            with ctx.enter(name):
+                ctx.add("MULTIPLE_FIELDS_MOVED_TO_ONEOF" if moved_in > 1
+                        else "FIELD_MOVED_TO_EXISTING_ONEOF")
+    for name in sorted(set(o.oneofs) | set(u.oneofs)):
+        with ctx.enter(name):
+            if name not in u.oneofs:
+                ctx.add("ONEOF_REMOVED")
+            elif name not in o.oneofs:
+                ctx.add("ONEOF_ADDED")
+    for tag in sorted(set(o.by_tag) | set(u.by_tag)):
+        of, uf = o.by_tag.get(tag), u.by_tag.get(tag)
+        o_one, u_one = o.tag_oneof.get(tag), u.tag_oneof.get(tag)
+        if uf is None:
+            if o_one is not None:
+                if o_one not in deleted:
+                    with ctx.enter(o_one, str(tag)):
+                        ctx.add("ONEOF_FIELD_REMOVED")
+            else:
+                with ctx.enter(str(tag)):
+                    ctx.add("REQUIRED_FIELD_REMOVED" if of.label == FDP.LABEL_REQUIRED
+                            else "FIELD_REMOVED")
+        elif of is None:
+            if u_one is not None:
+                with ctx.enter(u_one, str(tag)):
+                    ctx.add("ONEOF_FIELD_ADDED")
+            else:
+                with ctx.enter(str(tag)):
+                    ctx.add("REQUIRED_FIELD_ADDED" if uf.label == FDP.LABEL_REQUIRED
+                            else "FIELD_ADDED")
+        else:
+            if o_one is not None and u_one is None:
+                with ctx.enter(str(tag)):
+                    ctx.add("ONEOF_FIELD_MOVED_TO_TOP_LEVEL")
+            where = (u_one, str(tag)) if u_one is not None else (str(tag),)
+            with ctx.enter(*where):
+                _compare_field(ctx, of, uf, o, u)
+
+
+# -- fields ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Type:
+    kind: str  # SCALAR, MESSAGE or MAP
+    scalar: str = ""  # scalar kind group, for SCALAR
+    name: str = ""  # full name, for MESSAGE
+    key: _Type | None = None
+    value: _Type | None = None
+
+
+def _compare_field(ctx: _Context, of: d.FieldDescriptorProto, uf: d.FieldDescriptorProto,
+                   o: _Fields, u: _Fields) -> None:
+    if of.name != uf.name:
+        ctx.add("FIELD_NAME_CHANGED")
+    o_type, u_type = _field_type(ctx.orig, of), _field_type(ctx.upd, uf)
+    o_label = _label(of, o, o_type)
+    u_label = _label(uf, u, u_type)
+    _compare_types_of(ctx, o_label, u_label, o_type, u_type)
+
+
+def _label(f: d.FieldDescriptorProto, fields: _Fields, t: _Type) -> int | None:
+    """The label as Confluent's parser sees it in the written schema (None when unwritten)."""
+    if f.number in fields.tag_oneof or t.kind == "MAP":
+        return None
+    if f.proto3_optional:
+        return FDP.LABEL_OPTIONAL
+    if fields.proto3 and f.label != FDP.LABEL_REPEATED:
+        return None
+    return f.label
+
+
+def _field_type(types: _Types, f: d.FieldDescriptorProto) -> _Type:
+    if f.type in SCALAR_KINDS and f.type != FDP.TYPE_ENUM:
+        return _Type("SCALAR", SCALAR_KINDS[f.type])
+    if f.type == FDP.TYPE_ENUM:
+        return _Type("SCALAR", "GENERAL_NUMBER")
+    info = types.get(f.type_name)
+    if info is not None and info.is_map:
+        entry = info.proto
+        return _Type("MAP", key=_field_type(types, entry.field[0]),
+                     value=_field_type(types, entry.field[1]))
+    return _Type("MESSAGE", name=f.type_name.lstrip("."))
+
+
+def _compare_types_of(ctx: _Context, o_label: int | None, u_label: int | None,
+                      o: _Type, u: _Type) -> None:
+    if o.kind != u.kind:
+        ctx.add("FIELD_KIND_CHANGED")
+    elif o.kind == "SCALAR":
+        if o.scalar != u.scalar:
+            ctx.add("FIELD_SCALAR_KIND_CHANGED")
+        elif o_label is not None and u_label is not None and o_label != u_label:
+            ctx.add("FIELD_STRING_OR_BYTES_LABEL_CHANGED" if o.scalar == "STRING_OR_BYTES"
+                    else "FIELD_NUMERIC_LABEL_CHANGED")
+    elif o.kind == "MESSAGE":
+        _compare_message_types(ctx, o.name, u.name)
+    else:
+        _compare_types_of(ctx, None, None, o.key, u.key)
+        _compare_types_of(ctx, None, None, o.value, u.value)
+
+
+def _compare_message_types(ctx: _Context, o_name: str, u_name: str) -> None:
+    o_info, u_info = ctx.orig.get(o_name), ctx.upd.get(u_name)
+    if o_info is None or u_info is None:
+        if o_name != u_name:
+            ctx.add("FIELD_NAMED_TYPE_CHANGED")
+        return
+    o_local = _strip_package(o_name, o_info.package)
+    u_local = _strip_package(u_name, u_info.package)
+    if o_local != u_local:
+        ctx.add("FIELD_NAMED_TYPE_CHANGED")
+        return
+    if o_info.local and u_info.local:
+        return  # both in the schema itself: the file-level comparison covers them
+    if (o_info.file == u_info.file and not o_info.local and not u_info.local
+            and ctx.orig.file_texts[o_info.file] == ctx.upd.file_texts[u_info.file]):
+        return  # the same import, unchanged
+    sub = ctx.sub(o_local.split("."))
+    _compare_message(sub, o_info.proto, u_info.proto, o_name, u_name)
+    ctx.diffs.extend(sub.diffs)
+    if not is_compatible(sub.diffs):
+        ctx.add("FIELD_NAMED_TYPE_CHANGED")
+
+
+def _strip_package(full: str, package: str) -> str:
+    return full[len(package) + 1:] if package and full.startswith(package + ".") else full

@@ -1,0 +1,540 @@
+"""Confluent's Protobuf text formatting, written from a FileDescriptorProto.
+
+Confluent stores, returns and hashes `ProtobufSchemaUtils.toString()` of its parsed
+schema: fixed section order inside a message (reserved, options, fields, oneofs,
+extension ranges, extends, nested messages, then nested enums), two-space indent,
+no blank line between sibling types. We rebuild that layout from the descriptor
+protoc gives us. Type names are written as the author wrote them when the schema
+came as .proto text (`TypeHints`), fully qualified otherwise, and map fields are
+always written as `map<K, V>` so that the output parses again with protoc.
+The normalized variant (`normalize=True`) follows `toNormalizedString`: sorted
+imports, options, fields, oneofs, enum constants and reserved ranges, and fully
+qualified type names.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from google.protobuf import descriptor_pb2 as d
+
+FDP = d.FieldDescriptorProto
+MAX_TAG = 536_870_911
+
+SCALAR_NAMES: Mapping[int, str] = {
+    FDP.TYPE_DOUBLE: "double",
+    FDP.TYPE_FLOAT: "float",
+    FDP.TYPE_INT64: "int64",
+    FDP.TYPE_UINT64: "uint64",
+    FDP.TYPE_INT32: "int32",
+    FDP.TYPE_FIXED64: "fixed64",
+    FDP.TYPE_FIXED32: "fixed32",
+    FDP.TYPE_BOOL: "bool",
+    FDP.TYPE_STRING: "string",
+    FDP.TYPE_BYTES: "bytes",
+    FDP.TYPE_UINT32: "uint32",
+    FDP.TYPE_SFIXED32: "sfixed32",
+    FDP.TYPE_SFIXED64: "sfixed64",
+    FDP.TYPE_SINT32: "sint32",
+    FDP.TYPE_SINT64: "sint64",
+}
+LABELS: Mapping[int, str] = {
+    FDP.LABEL_OPTIONAL: "optional",
+    FDP.LABEL_REQUIRED: "required",
+    FDP.LABEL_REPEATED: "repeated",
+}
+# Standard options in the order Confluent converts them from a descriptor.
+FILE_OPTIONS = (
+    "java_package", "java_outer_classname", "java_multiple_files",
+    "java_generate_equals_and_hash", "java_string_check_utf8", "optimize_for", "go_package",
+    "cc_generic_services", "java_generic_services", "py_generic_services",
+    "php_generic_services", "deprecated", "cc_enable_arenas", "objc_class_prefix",
+    "csharp_namespace", "swift_prefix", "php_class_prefix", "php_namespace",
+    "php_metadata_namespace", "ruby_package",
+)
+MESSAGE_OPTIONS = ("no_standard_descriptor_accessor", "deprecated")
+FIELD_OPTIONS = ("ctype", "packed", "jstype", "deprecated", "debug_redact", "retention")
+ENUM_OPTIONS = ("allow_alias", "deprecated")
+ENUM_VALUE_OPTIONS = ("deprecated", "debug_redact")
+SERVICE_OPTIONS = ("deprecated",)
+METHOD_OPTIONS = ("deprecated", "idempotency_level")
+ONEOF_OPTIONS: tuple[str, ...] = ()
+
+# Decodes a standard options message (with its custom options as extensions) or
+# returns None when the options cannot be interpreted against the schema's pool.
+OptionDecoder = Callable[[Any], Any]
+
+
+@dataclass(frozen=True)
+class TypeHints:
+    """What the author wrote, recovered from protoc's source info for .proto text input.
+
+    `types` maps a field's or method's descriptor path (as in SourceCodeInfo) to the
+    type text as written; `syntax_written` says a `syntax` line was present.
+    """
+
+    types: Mapping[tuple[int, ...], str] = field(default_factory=dict)
+    syntax_written: bool = False
+
+
+@dataclass(frozen=True)
+class _Opt:
+    """One option: a name, whether it is a custom (parenthesized) one, and its value.
+
+    Values are str (quoted on output), bool, int/float, _Raw (enum names, written
+    bare), dict (message values) or list.
+    """
+
+    name: str
+    value: Any
+    custom: bool = False
+
+
+@dataclass(frozen=True)
+class _Raw:
+    text: str
+
+
+def format_file(
+    fdp: d.FileDescriptorProto,
+    *,
+    hints: TypeHints | None = None,
+    normalize: bool = False,
+    decode_options: OptionDecoder | None = None,
+) -> str:
+    """Render `fdp` as Confluent's canonical (or normalized) schema text."""
+    return _Formatter(fdp, hints or TypeHints(), normalize, decode_options).file()
+
+
+def default_json_name(name: str) -> str:
+    """protoc's default json_name, so that explicit ones can be told apart."""
+    out: list[str] = []
+    upper = False
+    for ch in name:
+        if ch == "_":
+            upper = True
+        elif upper:
+            out.append(ch.upper())
+            upper = False
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def escape(text: str) -> str:
+    """Escape a string literal the way Confluent's formatter does."""
+    table = {
+        "\a": "\\a", "\b": "\\b", "\f": "\\f", "\n": "\\n", "\r": "\\r", "\t": "\\t",
+        "\v": "\\v", "\\": "\\\\", "'": "\\'", '"': '\\"',
+    }
+    return "".join(table.get(ch, ch) for ch in text)
+
+
+def _indent(text: str) -> str:
+    lines = text.split("\n")
+    if len(lines) > 1 and lines[-1] == "":
+        lines.pop()
+    return "".join(f"  {line}\n" for line in lines)
+
+
+class _Formatter:
+    def __init__(
+        self,
+        fdp: d.FileDescriptorProto,
+        hints: TypeHints,
+        normalize: bool,
+        decode_options: OptionDecoder | None,
+    ) -> None:
+        self.fdp = fdp
+        self.hints = hints
+        self.normalize = normalize
+        self.decode = decode_options
+        self.proto3 = fdp.syntax == "proto3"
+        self.maps = _map_entries(fdp)
+
+    # -- file ---------------------------------------------------------------
+    def file(self) -> str:
+        f = self.fdp
+        out: list[str] = []
+        syntax = f.syntax or ("proto2" if self.hints.syntax_written else "")
+        if syntax and syntax != "editions" and (not self.normalize or syntax == "proto3"):
+            out.append(f'syntax = "{syntax}";\n')
+        if f.package:
+            out.append(f"package {f.package};\n")
+        public = set(f.public_dependency)
+        imports = [n for i, n in enumerate(f.dependency) if i not in public]
+        publics = [n for i, n in enumerate(f.dependency) if i in public]
+        if imports or publics:
+            if self.normalize:
+                imports, publics = sorted(set(imports)), sorted(set(publics))
+            out.append("\n")
+            out.extend(f'import "{n}";\n' for n in imports)
+            out.extend(f'import public "{n}";\n' for n in publics)
+        opts = self.options(f, FILE_OPTIONS)
+        if opts:
+            out.append("\n")
+            out.extend(self.option_stmt(o) for o in opts)
+        body = [self.message(m, (4, i)) for i, m in enumerate(f.message_type)]
+        body += [self.enum(e) for e in f.enum_type]
+        if body:
+            out.append("\n")
+            out.extend(body)
+        if f.extension:
+            out.append("\n")
+            out.extend(self.extends(f.extension, (7,)))
+        if f.service:
+            out.append("\n")
+            out.extend(self.service(s, (6, i)) for i, s in enumerate(f.service))
+        return "".join(out)
+
+    # -- messages -----------------------------------------------------------
+    def message(self, m: d.DescriptorProto, path: tuple[int, ...]) -> str:
+        out = [f"message {m.name} {{"]
+        reserved = self.reserved(m.reserved_range, m.reserved_name, exclusive_end=True)
+        if reserved:
+            out.append("\n")
+            out.extend(_indent(r) for r in reserved)
+        opts = self.options(m, MESSAGE_OPTIONS)
+        if opts:
+            out.append("\n")
+            out.extend(_indent(self.option_stmt(o)) for o in opts)
+        groups = {f.type_name.rsplit(".", 1)[-1] for f in m.field if f.type == FDP.TYPE_GROUP}
+        real_oneofs = _real_oneofs(m)
+        plain = [(i, f) for i, f in enumerate(m.field) if not _in_real_oneof(f, real_oneofs)]
+        if self.normalize:
+            plain.sort(key=lambda p: p[1].number)
+        if plain:
+            out.append("\n")
+            out.extend(_indent(self.field(f, path + (2, i), m)) for i, f in plain)
+        oneofs = []
+        for idx in sorted(real_oneofs):
+            members = [(i, f) for i, f in enumerate(m.field)
+                       if f.HasField("oneof_index") and f.oneof_index == idx]
+            if members:
+                oneofs.append((m.oneof_decl[idx], members))
+        if self.normalize:
+            oneofs = [(o, sorted(ms, key=lambda p: p[1].number)) for o, ms in oneofs]
+            oneofs.sort(key=lambda p: p[1][0][1].number)
+        if oneofs:
+            out.append("\n")
+            out.extend(_indent(self.oneof(o, ms, path, m)) for o, ms in oneofs)
+        ranges = self.extension_ranges(m.extension_range)
+        if ranges:
+            out.append("\n")
+            out.extend(_indent(r) for r in ranges)
+        if m.extension:
+            out.append("\n")
+            out.extend(_indent(e) for e in self.extends(m.extension, path + (6,)))
+        nested = [
+            self.message(n, path + (3, i)) for i, n in enumerate(m.nested_type)
+            if not n.options.map_entry and n.name not in groups
+        ]
+        nested += [self.enum(e) for e in m.enum_type]
+        if nested:
+            out.append("\n")
+            out.extend(_indent(n) for n in nested)
+        out.append("}\n")
+        return "".join(out)
+
+    def oneof(self, o: d.OneofDescriptorProto, members: list, path: tuple[int, ...],
+              m: d.DescriptorProto) -> str:
+        out = [f"oneof {o.name} {{"]
+        opts = self.options(o, ONEOF_OPTIONS)
+        if opts:
+            out.append("\n")
+            out.extend(_indent(self.option_stmt(x)) for x in opts)
+        out.append("\n")
+        out.extend(_indent(self.field(f, path + (2, i), m, in_oneof=True)) for i, f in members)
+        out.append("}\n")
+        return "".join(out)
+
+    def field(self, f: d.FieldDescriptorProto, path: tuple[int, ...],
+              parent: d.DescriptorProto | None, *, in_oneof: bool = False) -> str:
+        entry = self.maps.get(f.type_name) if f.type == FDP.TYPE_MESSAGE else None
+        label = None if (in_oneof or entry is not None) else self.label(f)
+        if f.type == FDP.TYPE_GROUP and parent is not None:
+            return self.group(f, label, path, parent)
+        ftype = self.type_text(f, path, entry)
+        head = f"{label} " if label else ""
+        text = f"{head}{ftype} {f.name} = {f.number}"
+        opts = self.options(f, FIELD_OPTIONS, targets=True)
+        if f.HasField("default_value") and not self.proto3:
+            opts.append(_Opt("default", _default_value(f)))
+        if f.HasField("json_name"):
+            opts.append(_Opt("json_name", f.json_name))
+        if self.normalize:
+            opts.sort(key=lambda o: o.name)
+        if opts:
+            text += " " + self.option_list(opts)
+        return text + ";\n"
+
+    def group(self, f: d.FieldDescriptorProto, label: str | None, path: tuple[int, ...],
+              parent: d.DescriptorProto) -> str:
+        name = f.type_name.rsplit(".", 1)[-1]
+        idx = next(i for i, n in enumerate(parent.nested_type) if n.name == name)
+        body = parent.nested_type[idx]
+        head = f"{label} " if label else ""
+        out = [f"{head}group {name} = {f.number} {{"]
+        inner = self.message(body, path[:-2] + (3, idx))
+        inner_body = inner[inner.index("{") + 1:]
+        out.append(inner_body)
+        return "".join(out)
+
+    def label(self, f: d.FieldDescriptorProto) -> str | None:
+        if f.proto3_optional:
+            return "optional"
+        if self.proto3 and f.label != FDP.LABEL_REPEATED:
+            return None
+        return LABELS.get(f.label)
+
+    def type_text(self, f: d.FieldDescriptorProto, path: tuple[int, ...],
+                  entry: d.DescriptorProto | None) -> str:
+        written = None if self.normalize else self.hints.types.get(path)
+        if entry is not None:
+            key, value = entry.field[0], entry.field[1]
+            if written is not None and written.startswith("map<"):
+                return written
+            return f"map<{self._plain_type(key)}, {self._plain_type(value)}>"
+        if written is not None:
+            return written
+        return self._plain_type(f)
+
+    @staticmethod
+    def _plain_type(f: d.FieldDescriptorProto) -> str:
+        if f.type in SCALAR_NAMES:
+            return SCALAR_NAMES[f.type]
+        return f.type_name
+
+    # -- enums --------------------------------------------------------------
+    def enum(self, e: d.EnumDescriptorProto) -> str:
+        out = [f"enum {e.name} {{"]
+        reserved = self.reserved(e.reserved_range, e.reserved_name, exclusive_end=False)
+        if reserved:
+            out.append("\n")
+            out.extend(_indent(r) for r in reserved)
+        opts = self.options(e, ENUM_OPTIONS)
+        if not reserved and (opts or e.value):
+            out.append("\n")
+        out.extend(_indent(self.option_stmt(o)) for o in opts)
+        values = list(e.value)
+        if self.normalize:
+            values.sort(key=lambda v: (v.number, v.name))
+        for v in values:
+            text = f"{v.name} = {v.number}"
+            vopts = self.options(v, ENUM_VALUE_OPTIONS)
+            if vopts:
+                text += " " + self.option_list(vopts)
+            out.append(_indent(text + ";\n"))
+        out.append("}\n")
+        return "".join(out)
+
+    # -- reserved, extensions, extend, services -----------------------------
+    def reserved(self, ranges: Sequence, names: Sequence[str], *, exclusive_end: bool) -> list[str]:
+        items: list[tuple[int, str]] = []
+        for r in ranges:
+            last = r.end - 1 if exclusive_end else r.end
+            items.append((r.start, _range_text(r.start, last, self.normalize)))
+        items += [(MAX_TAG + 1, f'"{n}"') for n in names]
+        if self.normalize:
+            items.sort()
+        return [f"reserved {text};\n" for _, text in items]
+
+    def extension_ranges(self, ranges: Sequence) -> list[str]:
+        items = [(r.start, _range_text(r.start, r.end - 1, self.normalize)) for r in ranges]
+        if self.normalize:
+            items.sort()
+        return [f"extensions {text};\n" for _, text in items]
+
+    def extends(self, fields: Sequence[d.FieldDescriptorProto], base: tuple[int, ...]) -> list[str]:
+        groups: dict[str, list[tuple[int, d.FieldDescriptorProto]]] = {}
+        for i, f in enumerate(fields):
+            groups.setdefault(f.extendee, []).append((i, f))
+        out = []
+        for extendee, members in groups.items():
+            if self.normalize:
+                members.sort(key=lambda p: p[1].number)
+            body = "".join(_indent(self.field(f, base + (i,), None)) for i, f in members)
+            out.append(f"extend {extendee} {{\n{body}}}\n")
+        return out
+
+    def service(self, s: d.ServiceDescriptorProto, path: tuple[int, ...]) -> str:
+        out = [f"service {s.name} {{"]
+        opts = self.options(s, SERVICE_OPTIONS)
+        if opts:
+            out.append("\n")
+            out.extend(_indent(self.option_stmt(o)) for o in opts)
+        if s.method:
+            out.append("\n")
+            for i, m in enumerate(s.method):
+                written_in = None if self.normalize else self.hints.types.get(path + (2, i, 2))
+                written_out = None if self.normalize else self.hints.types.get(path + (2, i, 3))
+                req = ("stream " if m.client_streaming else "") + (written_in or m.input_type)
+                resp = ("stream " if m.server_streaming else "") + (written_out or m.output_type)
+                text = f"rpc {m.name} ({req}) returns ({resp})"
+                mopts = self.options(m, METHOD_OPTIONS)
+                if mopts:
+                    text += " {\n" + "".join(_indent(self.option_stmt(o)) for o in mopts) + "}"
+                out.append(_indent(text + ";\n"))
+        out.append("}\n")
+        return "".join(out)
+
+    # -- options ------------------------------------------------------------
+    def options(self, owner: Any, standard: Sequence[str], *, targets: bool = False) -> list[_Opt]:
+        if not owner.HasField("options"):
+            return []
+        msg = owner.options
+        opts: list[_Opt] = []
+        known = msg.DESCRIPTOR.fields_by_name
+        for name in standard:
+            if name in known and msg.HasField(name):
+                opts.append(_Opt(name, _option_value(msg, msg.DESCRIPTOR.fields_by_name[name],
+                                                    getattr(msg, name))))
+        if targets and "targets" in msg.DESCRIPTOR.fields_by_name:
+            fd = msg.DESCRIPTOR.fields_by_name["targets"]
+            opts += [_Opt("targets", _Raw(fd.enum_type.values_by_number[t].name))
+                     for t in msg.targets]
+        if msg.HasField("features"):
+            opts.append(_Opt("features", _message_value(msg.features)))
+        opts += self.custom_options(msg)
+        if self.normalize:
+            opts.sort(key=lambda o: o.name)
+        return opts
+
+    def custom_options(self, msg: Any) -> list[_Opt]:
+        if self.decode is None:
+            return []
+        decoded = self.decode(msg)
+        if decoded is None:
+            return []
+        out: list[_Opt] = []
+        for fd, value in decoded.ListFields():
+            if not fd.is_extension:
+                continue
+            values = value if _is_repeated(fd) else [value]
+            for v in values:
+                out.append(_Opt(fd.full_name, _option_value(None, fd, v), custom=True))
+        return out
+
+    def option_stmt(self, o: _Opt) -> str:
+        return f"option {self.option_text(o)};\n"
+
+    def option_text(self, o: _Opt) -> str:
+        name = f"({o.name})" if o.custom else o.name
+        v = o.value
+        if isinstance(v, dict):
+            return f"{name} = {{\n{self.option_map(v)}}}"
+        if isinstance(v, list):
+            return f"{name} = {self.option_list(v)}"
+        return f"{name} = {self.scalar(v)}"
+
+    def option_list(self, items: Sequence[Any]) -> str:
+        rendered = [self.option_text(x) if isinstance(x, _Opt) else self.map_value(x) for x in items]
+        if len(rendered) == 1:
+            return f"[{rendered[0]}]"
+        body = "".join(_indent(r + ("," if i < len(rendered) - 1 else ""))
+                       for i, r in enumerate(rendered))
+        return f"[\n{body}]"
+
+    def option_map(self, value: dict) -> str:
+        items = list(value.items())
+        if self.normalize:
+            items = sorted((k, v) for k, v in items if not (isinstance(v, list) and not v))
+        out = []
+        for i, (k, v) in enumerate(items):
+            end = "," if i < len(items) - 1 else ""
+            out.append(_indent(f"{k}: {self.map_value(v)}{end}"))
+        return "".join(out)
+
+    def map_value(self, v: Any) -> str:
+        if isinstance(v, dict):
+            return "{\n" + self.option_map(v) + "}"
+        if isinstance(v, list):
+            if self.normalize and len(v) == 1:
+                return self.map_value(v[0])
+            body = "".join(_indent(self.map_value(x) + ("," if i < len(v) - 1 else ""))
+                           for i, x in enumerate(v))
+            return f"[\n{body}]"
+        return self.scalar(v)
+
+    @staticmethod
+    def scalar(v: Any) -> str:
+        if isinstance(v, _Raw):
+            return v.text
+        if isinstance(v, bool):
+            return "true" if v else "false"
+        if isinstance(v, str):
+            return f'"{escape(v)}"'
+        if isinstance(v, bytes):
+            return f'"{escape(v.decode("latin-1"))}"'
+        return str(v)
+
+
+def _is_repeated(fd: Any) -> bool:
+    rep = getattr(fd, "is_repeated", None)
+    if rep is not None:
+        return bool(rep)
+    return fd.label == fd.LABEL_REPEATED
+
+
+def _option_value(msg: Any, fd: Any, value: Any) -> Any:
+    """Turn a decoded option value into the formatter's value model."""
+    if fd.type == fd.TYPE_ENUM:
+        ev = fd.enum_type.values_by_number.get(value)
+        return _Raw(ev.name if ev is not None else str(value))
+    if fd.type in (fd.TYPE_MESSAGE, fd.TYPE_GROUP):
+        return _message_value(value)
+    return value
+
+
+def _message_value(message: Any) -> dict:
+    out: dict[str, Any] = {}
+    for fd, value in message.ListFields():
+        key = f"[{fd.full_name}]" if fd.is_extension else fd.name
+        if _is_repeated(fd):
+            out[key] = [_option_value(None, fd, v) for v in value]
+        else:
+            out[key] = _option_value(None, fd, value)
+    return out
+
+
+def _default_value(f: d.FieldDescriptorProto) -> Any:
+    """A proto2 default: strings quoted, bytes kept C-escaped in quotes, others bare."""
+    if f.type == FDP.TYPE_STRING:
+        return f.default_value
+    if f.type == FDP.TYPE_BYTES:
+        return _Raw(f'"{f.default_value}"')
+    return _Raw(f.default_value)
+
+
+def _range_text(start: int, last: int, normalize: bool) -> str:
+    if start == last:
+        return str(start)
+    end = "max" if last >= MAX_TAG else str(last)
+    return f"{start} to {end}"
+
+
+def _real_oneofs(m: d.DescriptorProto) -> set[int]:
+    """Indexes of oneofs that are not proto3 `optional`'s synthetic ones."""
+    synthetic = {f.oneof_index for f in m.field if f.proto3_optional and f.HasField("oneof_index")}
+    return {i for i in range(len(m.oneof_decl)) if i not in synthetic}
+
+
+def _in_real_oneof(f: d.FieldDescriptorProto, real: set[int]) -> bool:
+    return f.HasField("oneof_index") and not f.proto3_optional and f.oneof_index in real
+
+
+def _map_entries(fdp: d.FileDescriptorProto) -> dict[str, d.DescriptorProto]:
+    """Full name (with leading dot) of each synthetic map-entry message -> its descriptor."""
+    found: dict[str, d.DescriptorProto] = {}
+
+    def walk(prefix: str, messages: Sequence[d.DescriptorProto]) -> None:
+        for m in messages:
+            full = f"{prefix}.{m.name}"
+            if m.options.map_entry:
+                found[full] = m
+            walk(full, m.nested_type)
+
+    walk(f".{fdp.package}" if fdp.package else "", fdp.message_type)
+    return found
