@@ -1,0 +1,84 @@
+"""Confluent's JSON Schema compatibility check.
+
+BACKWARD in Confluent is `SchemaDiff.compare(original=old, update=new)`: the
+writer's schema is the original and the reader's the update. The pair is
+compatible when every difference found is of a type in the policy's compatible
+set (STRICT by default, LENIENT on request).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from registry.compat.base import Incompatibility
+from registry.compat.json_schema.compare import Context, _Shared, compare
+from registry.compat.json_schema.legacy import LegacyLoader
+from registry.compat.json_schema.model import Node
+from registry.compat.json_schema.modern import ModernLoader
+from registry.compat.json_schema.rules import COMPATIBLE_LENIENT, COMPATIBLE_STRICT, compatible_set, message
+from serde.schemas.json_schema import JSON_SCHEMA, MODERN_DRAFTS, JsonParsedSchema, dumps
+
+__all__ = ["COMPATIBLE_LENIENT", "COMPATIBLE_STRICT", "check_json", "diff", "load_tree"]
+
+_MAX_PASSES = 50
+
+
+def load_tree(schema: JsonParsedSchema) -> Node:
+    """The everit-like tree Confluent would build for this schema's draft."""
+    resolver = schema.resolver
+    if schema.draft in MODERN_DRAFTS:
+        return ModernLoader(resolver).load(schema.schema, resolver.root_base)
+    return LegacyLoader(resolver, schema.draft).load(schema.schema, resolver.root_base)
+
+
+def _as_parsed(schema: Any) -> JsonParsedSchema:
+    if isinstance(schema, JsonParsedSchema):
+        return schema
+    return JSON_SCHEMA.parse(dumps(schema), {}, validate=False)
+
+
+def _path_text(path: tuple[str, ...]) -> str:
+    return "#/" + "/".join(path)
+
+
+def diff(original: Any, update: Any, *, policy: str = "STRICT") -> list[tuple[str, str]]:
+    """Every difference `(TYPE, "#/json/path")` from `original` to `update`.
+
+    Accepts parsed schemas or plain JSON values. Recursive cycles count as
+    compatible; the walk repeats with the pairs found incompatible fed back until
+    the set of incompatible pairs stops growing, so that optimism cannot hide a
+    real incompatibility reached through a memoised sibling.
+    """
+    compatible = compatible_set(policy)
+    old_tree = load_tree(_as_parsed(original))
+    new_tree = load_tree(_as_parsed(update))
+    seed: dict[tuple[int, int], list] = {}
+    for _ in range(_MAX_PASSES):
+        shared = _Shared(compatible, seed)
+        ctx = Context(shared)
+        compare(ctx, old_tree, new_tree)
+        failing = {
+            key: diffs for key, diffs in shared.memo.items()
+            if any(kind not in compatible for kind, _ in diffs)
+        }
+        if not shared.optimistic or failing.keys() == seed.keys():
+            break
+        seed = failing
+    return [(kind, _path_text(path)) for kind, path in ctx.diffs]
+
+
+def check_json(
+    reader: Any,
+    writer: Any,
+    *,
+    reader_label: str,
+    writer_label: str,
+    policy: str = "STRICT",
+) -> list[Incompatibility]:
+    """Why `reader` cannot read what `writer` wrote, one entry per incompatible difference."""
+    compatible = compatible_set(policy)
+    out = []
+    for kind, path in diff(writer, reader, policy=policy):
+        if kind not in compatible:
+            out.append(Incompatibility(kind, path, message(kind, path, reader_label, writer_label)))
+    return out

@@ -1,0 +1,190 @@
+"""The schema tree the JSON compatibility checker compares.
+
+Confluent does not diff JSON text: it diffs the object tree its Java loaders
+build (everit for drafts 4-7, json-sKema translated to everit classes for
+2019-09/2020-12). Which keywords end up in which node decides what counts as a
+change, so this tree mirrors those classes: one `Node` per everit schema, with
+`kind` standing for its class.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields, replace
+from typing import Any, Callable
+
+MISSING: Any = object()
+
+# Kinds that Confluent's translator folds together when two keywords of the same
+# family meet (`minLength` + `maxLength` -> one string schema).
+MERGEABLE = frozenset({"array", "number", "object", "string"})
+COMBINED = "combined"
+
+
+@dataclass(eq=False)
+class Node:
+    """One everit-style schema. Compared by identity, like Java objects in the memo."""
+
+    kind: str
+    # attributes common to all schemas
+    id: str | None = None
+    title: str | None = None
+    description: str | None = None
+    default: Any = MISSING
+    unprocessed: dict[str, Any] = field(default_factory=dict)
+    # string
+    min_length: Any = None
+    max_length: Any = None
+    pattern: str | None = None
+    # number
+    minimum: Any = None
+    maximum: Any = None
+    exclusive_minimum: Any = None
+    exclusive_maximum: Any = None
+    multiple_of: Any = None
+    requires_integer: bool = False
+    # object
+    properties: dict[str, "Node"] = field(default_factory=dict)
+    required: list[str] = field(default_factory=list)
+    additional_properties: bool = True
+    additional_properties_schema: "Node | None" = None
+    pattern_properties: dict[str, "Node"] = field(default_factory=dict)
+    min_properties: Any = None
+    max_properties: Any = None
+    property_dependencies: dict[str, set[str]] = field(default_factory=dict)
+    schema_dependencies: dict[str, "Node"] = field(default_factory=dict)
+    unevaluated_properties: "Node | None" = None
+    # array
+    all_items: "Node | None" = None
+    item_schemas: "list[Node] | None" = None
+    additional_items: bool = True
+    additional_items_schema: "Node | None" = None
+    min_items: Any = None
+    max_items: Any = None
+    unique_items: bool = False
+    contains: "Node | None" = None
+    min_contains: Any = None
+    max_contains: Any = None
+    unevaluated_items: "Node | None" = None
+    # enum / const
+    values: list[Any] = field(default_factory=list)
+    value: Any = MISSING
+    # combined (allOf / anyOf / oneOf)
+    criterion: str = ""
+    subschemas: list["Node"] = field(default_factory=list)
+    generated: bool = False
+    # not
+    inner: "Node | None" = None
+    # reference: resolved lazily so recursive schemas load in finite time
+    ref: str = ""
+    resolve: "Callable[[], Node] | None" = None
+    _target: "Node | None" = None
+
+    @property
+    def target(self) -> "Node":
+        if self._target is None:
+            assert self.resolve is not None
+            self._target = self.resolve()
+        return self._target
+
+    @property
+    def has_default(self) -> bool:
+        return self.default is not MISSING
+
+    @property
+    def is_empty(self) -> bool:
+        """everit's `instanceof EmptySchema`: `{}` and `true` (TrueSchema extends EmptySchema)."""
+        return self.kind in ("empty", "true")
+
+
+def combined(criterion: str, subschemas: list[Node], *, generated: bool = False) -> Node:
+    return Node(COMBINED, criterion=criterion, subschemas=list(subschemas), generated=generated)
+
+
+_SCALAR_FIELDS = (
+    "min_length", "max_length", "pattern", "minimum", "maximum", "exclusive_minimum",
+    "exclusive_maximum", "multiple_of", "additional_properties_schema", "min_properties",
+    "max_properties", "unevaluated_properties", "all_items", "additional_items_schema",
+    "min_items", "max_items", "contains", "min_contains", "max_contains", "unevaluated_items",
+    "id", "title", "description",
+)
+
+
+def merge(base: Node, extra: Node) -> Node:
+    """A copy of `base` with every keyword `extra` sets applied on top (SchemaUtils.merge)."""
+    out = replace(
+        base,
+        unprocessed={**base.unprocessed, **extra.unprocessed},
+        properties=dict(base.properties),
+        required=list(base.required),
+        pattern_properties=dict(base.pattern_properties),
+        property_dependencies={k: set(v) for k, v in base.property_dependencies.items()},
+        schema_dependencies=dict(base.schema_dependencies),
+        item_schemas=None if base.item_schemas is None else list(base.item_schemas),
+    )
+    for name in _SCALAR_FIELDS:
+        val = getattr(extra, name)
+        if val is not None:
+            setattr(out, name, val)
+    if extra.has_default:
+        out.default = extra.default
+    out.requires_integer = out.requires_integer or extra.requires_integer
+    out.unique_items = out.unique_items or extra.unique_items
+    out.additional_properties = out.additional_properties and extra.additional_properties
+    out.additional_items = out.additional_items and extra.additional_items
+    out.properties.update(extra.properties)
+    out.pattern_properties.update(extra.pattern_properties)
+    for name in extra.required:
+        if name not in out.required:
+            out.required.append(name)
+    for key, deps in extra.property_dependencies.items():
+        out.property_dependencies.setdefault(key, set()).update(deps)
+    out.schema_dependencies.update(extra.schema_dependencies)
+    if extra.item_schemas is not None:
+        out.item_schemas = (out.item_schemas or []) + list(extra.item_schemas)
+    return out
+
+
+def same_class(a: Node, b: Node) -> bool:
+    """everit's `schemaTypesEqual`: same Java class, or both combined."""
+    return a.kind == b.kind
+
+
+def structural_key(node: Node) -> str:
+    """A text identifying `node` by content, like comparing everit schemas' JSON.
+
+    References print as their `$ref` string without being followed, which keeps
+    this finite for recursive schemas.
+    """
+    import json
+
+    def walk(n: Node | None, depth: int) -> Any:
+        if n is None:
+            return None
+        if depth > 64:
+            return "..."
+        out: dict[str, Any] = {"kind": n.kind}
+        if n.kind == "ref":
+            out["ref"] = n.ref
+            return out
+        for f in fields(Node):
+            if f.name in ("kind", "resolve", "_target", "ref"):
+                continue
+            val = getattr(n, f.name)
+            default = f.default if f.default_factory is __import__("dataclasses").MISSING else f.default_factory()
+            if val is MISSING or (val == default if not isinstance(val, Node) else False):
+                continue
+            out[f.name] = convert(val, depth)
+        return out
+
+    def convert(val: Any, depth: int) -> Any:
+        if isinstance(val, Node):
+            return walk(val, depth + 1)
+        if isinstance(val, dict):
+            return {str(k): convert(v, depth) for k, v in val.items()}
+        if isinstance(val, (list, tuple)):
+            return [convert(v, depth) for v in val]
+        if isinstance(val, set):
+            return sorted(str(v) for v in val)
+        return val
+
+    return json.dumps(walk(node, 0), sort_keys=True, default=repr)
