@@ -227,16 +227,25 @@ def _hints(fdp: descriptor_pb2.FileDescriptorProto, text: str) -> TypeHints:
     """Type names as written (per field/method path) and whether `syntax` was written."""
     lines = text.split("\n")
     types: dict[tuple[int, ...], str] = {}
+    extendees: dict[tuple[int, ...], str] = {}
     syntax_written = False
     for loc in fdp.source_code_info.location:
         path = tuple(loc.path)
         if path == (12,):
             syntax_written = True
-        elif _is_type_path(path):
+        elif _is_type_path(path) or _is_extendee_path(path):
             written = _slice(lines, list(loc.span))
             if written:
-                types[path[:-1]] = _tidy_type(written)
-    return TypeHints(types, syntax_written)
+                table = types if _is_type_path(path) else extendees
+                table[path[:-1]] = _tidy_type(written)
+    return TypeHints(types, syntax_written, extendees)
+
+
+def _is_extendee_path(path: tuple[int, ...]) -> bool:
+    """True for the path of an extension field's extendee ((7, i, 2) or nested (…, 6, i, 2))."""
+    if len(path) == 3 and path[0] == 7 and path[2] == 2:
+        return True
+    return len(path) >= 5 and path[-1] == 2 and path[-3] == 6 and _is_type_path(path[:-1] + (6,))
 
 
 def _is_type_path(path: tuple[int, ...]) -> bool:

@@ -72,11 +72,13 @@ class TypeHints:
     """What the author wrote, recovered from protoc's source info for .proto text input.
 
     `types` maps a field's or method's descriptor path (as in SourceCodeInfo) to the
-    type text as written; `syntax_written` says a `syntax` line was present.
+    type text as written; `syntax_written` says a `syntax` line was present;
+    `extendees` maps an extension field's path to its `extend` target as written.
     """
 
     types: Mapping[tuple[int, ...], str] = field(default_factory=dict)
     syntax_written: bool = False
+    extendees: Mapping[tuple[int, ...], str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -348,11 +350,22 @@ class _Formatter:
         return [f"extensions {text};\n" for _, text in items]
 
     def extends(self, fields: Sequence[d.FieldDescriptorProto], base: tuple[int, ...]) -> list[str]:
-        groups: dict[str, list[tuple[int, d.FieldDescriptorProto]]] = {}
+        """`extend` blocks: as written (consecutive fields with the same written extendee),
+        or one block per resolved extendee when normalizing."""
+        groups: list[tuple[str, list[tuple[int, d.FieldDescriptorProto]]]] = []
         for i, f in enumerate(fields):
-            groups.setdefault(f.extendee, []).append((i, f))
+            if self.normalize:
+                name = f.extendee
+                match = next((g for g in groups if g[0] == name), None)
+            else:
+                name = self.hints.extendees.get(base + (i,), f.extendee)
+                match = groups[-1] if groups and groups[-1][0] == name else None
+            if match is None:
+                groups.append((name, [(i, f)]))
+            else:
+                match[1].append((i, f))
         out = []
-        for extendee, members in groups.items():
+        for extendee, members in groups:
             if self.normalize:
                 members.sort(key=lambda p: p[1].number)
             body = "".join(_indent(self.field(f, base + (i,), None)) for i, f in members)
