@@ -1,0 +1,577 @@
+"""Subjects, versions, lookup, numbering and /schemas listings, checked against
+the Confluent spec (`shared/spec/registry-api.md` §3.2-3.15, §5.1, §5.6, §9).
+
+Written from the spec, not from the implementation: every status, error_code
+and message text below comes from the spec.
+"""
+
+from __future__ import annotations
+
+import json
+from urllib.parse import quote
+
+import pytest
+
+
+# ---------------------------------------------------------------- helpers
+
+def canon(schema) -> str:
+    """Canonical text of a schema written here in Java toString() key order."""
+    return json.dumps(schema, separators=(",", ":"))
+
+
+def rec(name: str, *fields: str, ns: str | None = None) -> dict:
+    """A record whose fields are all strings (no defaults); canonical key order."""
+    out: dict = {"type": "record", "name": name}
+    if ns:
+        out["namespace"] = ns
+    out["fields"] = [{"name": f, "type": "string"} for f in fields]
+    return out
+
+
+S1 = rec("R", "a")
+S2 = {"type": "record", "name": "R", "fields": [
+    {"name": "a", "type": "string"}, {"name": "b", "type": "string", "default": "x"}]}
+S3 = {"type": "record", "name": "R", "fields": [
+    {"name": "a", "type": "string"}, {"name": "b", "type": "string", "default": "x"},
+    {"name": "c", "type": "int", "default": 0}]}
+OTHER = rec("Other", "z")
+
+
+def body(schema, **extra) -> dict:
+    return {"schema": schema if isinstance(schema, str) else json.dumps(schema), **extra}
+
+
+def register(sr, subject, schema, **extra):
+    return sr.post(f"/subjects/{quote(subject, safe='')}/versions", json=body(schema, **extra))
+
+
+def reg_id(sr, subject, schema, **extra) -> int:
+    r = register(sr, subject, schema, **extra)
+    assert r.status_code == 200, r.text
+    return r.json()["id"]
+
+
+def lookup(sr, subject, schema, params=None, **extra):
+    return sr.post(f"/subjects/{quote(subject, safe='')}", json=body(schema, **extra), params=params)
+
+
+def ok(r):
+    assert r.status_code == 200, (r.status_code, r.text)
+    return r.json()
+
+
+def assert_error(r, status: int, code: int, message: str | None = None) -> None:
+    assert r.status_code == status, (r.status_code, r.text)
+    data = r.json()
+    assert data["error_code"] == code, data
+    if message is not None:
+        assert data["message"] == message, data
+
+
+def subject_not_found(s: str) -> str:
+    return f"Subject '{s}' not found."
+
+
+BAD_VERSION = ("The specified version '{}' is not a valid version id. "
+               'Allowed values are between [1, 2^31-1] and the string "latest"')
+
+
+def soft_delete(sr, subject, version):
+    return ok(sr.delete(f"/subjects/{quote(subject, safe='')}/versions/{version}"))
+
+
+def hard_delete(sr, subject, version):
+    return ok(sr.delete(f"/subjects/{quote(subject, safe='')}/versions/{version}",
+                        params={"permanent": "true"}))
+
+
+# ---------------------------------------------------------------- GET /subjects
+
+def test_subjects_empty_and_sorted_by_plain_string_order(sr):
+    assert ok(sr.get("/subjects")) == []
+    for s in ["beta", "Alpha", "alpha", "a-b", "a_b", "a.b", "zeta", "10", "9"]:
+        reg_id(sr, s, S1)
+    names = ["beta", "Alpha", "alpha", "a-b", "a_b", "a.b", "zeta", "10", "9"]
+    assert ok(sr.get("/subjects")) == sorted(names)
+
+
+def test_subjects_deleted_and_deleted_only(sr):
+    reg_id(sr, "live", S1)
+    reg_id(sr, "half", S1)
+    reg_id(sr, "half", S2)
+    reg_id(sr, "gone", S1)
+    reg_id(sr, "hard", S1)
+    soft_delete(sr, "half", 1)
+    assert ok(sr.delete("/subjects/gone")) == [1]
+    assert ok(sr.delete("/subjects/hard")) == [1]
+    assert ok(sr.delete("/subjects/hard", params={"permanent": "true"})) == [1]
+
+    assert ok(sr.get("/subjects")) == ["half", "live"]
+    assert ok(sr.get("/subjects", params={"deleted": "true"})) == ["gone", "half", "live"]
+    assert ok(sr.get("/subjects", params={"deletedOnly": "true"})) == ["gone"]
+    # deletedOnly wins over deleted
+    assert ok(sr.get("/subjects", params={"deleted": "true", "deletedOnly": "true"})) == ["gone"]
+    # Boolean.valueOf: only "true" (any case) is true
+    assert ok(sr.get("/subjects", params={"deleted": "TRUE"})) == ["gone", "half", "live"]
+    assert ok(sr.get("/subjects", params={"deleted": "1"})) == ["half", "live"]
+    assert ok(sr.get("/subjects", params={"deletedOnly": "yes"})) == ["half", "live"]
+
+
+def test_subjects_subject_prefix(sr):
+    for s in ["orders-key", "orders-value", "payments-value"]:
+        reg_id(sr, s, S1)
+    reg_id(sr, ":.ctx:orders-value", S1)
+    assert ok(sr.get("/subjects", params={"subjectPrefix": "orders"})) == ["orders-key", "orders-value"]
+    assert ok(sr.get("/subjects", params={"subjectPrefix": "nothing"})) == []
+    # default spans every context; ':' sorts before letters
+    assert ok(sr.get("/subjects")) == [":.ctx:orders-value", "orders-key", "orders-value", "payments-value"]
+    assert ok(sr.get("/subjects", params={"subjectPrefix": ":*:"})) == [
+        ":.ctx:orders-value", "orders-key", "orders-value", "payments-value"]
+    assert ok(sr.get("/subjects", params={"subjectPrefix": ":.ctx:"})) == [":.ctx:orders-value"]
+
+
+def test_subjects_empty_prefix_means_default_context_only(sr):
+    reg_id(sr, "a", S1)
+    reg_id(sr, ":.ctx:b", S1)
+    assert ok(sr.get("/subjects", params={"subjectPrefix": ""})) == ["a"]
+
+
+# ---------------------------------------------------------------- versions listing
+
+def test_versions_listing_and_flags(sr):
+    reg_id(sr, "s", S1)
+    reg_id(sr, "s", S2)
+    reg_id(sr, "s", S3)
+    assert ok(sr.get("/subjects/s/versions")) == [1, 2, 3]
+    soft_delete(sr, "s", 2)
+    assert ok(sr.get("/subjects/s/versions")) == [1, 3]
+    assert ok(sr.get("/subjects/s/versions", params={"deleted": "true"})) == [1, 2, 3]
+    assert ok(sr.get("/subjects/s/versions", params={"deletedOnly": "true"})) == [2]
+    assert ok(sr.get("/subjects/s/versions", params={"deleted": "1"})) == [1, 3]
+
+
+def test_versions_deleted_as_negative(sr):
+    reg_id(sr, "s", S1)
+    reg_id(sr, "s", S2)
+    reg_id(sr, "s", S3)
+    soft_delete(sr, "s", 2)
+    assert ok(sr.get("/subjects/s/versions", params={"deletedAsNegative": "true"})) == [1, -2, 3]
+
+
+def test_versions_unknown_or_all_soft_deleted_subject_is_40401(sr):
+    assert_error(sr.get("/subjects/nope/versions"), 404, 40401, subject_not_found("nope"))
+    reg_id(sr, "s", S1)
+    ok(sr.delete("/subjects/s"))
+    assert_error(sr.get("/subjects/s/versions"), 404, 40401, subject_not_found("s"))
+    assert ok(sr.get("/subjects/s/versions", params={"deleted": "true"})) == [1]
+    assert ok(sr.get("/subjects/s/versions", params={"deletedOnly": "true"})) == [1]
+
+
+def test_versions_deleted_only_with_nothing_deleted_is_40401(sr):
+    reg_id(sr, "s", S1)
+    assert_error(sr.get("/subjects/s/versions", params={"deletedOnly": "true"}), 404, 40401,
+                 subject_not_found("s"))
+
+
+# ---------------------------------------------------------------- GET version
+
+def test_get_version_latest_and_minus_one(sr):
+    i1 = reg_id(sr, "s", S1)
+    i2 = reg_id(sr, "s", S2)
+    expected = {"subject": "s", "version": 2, "id": i2, "schema": canon(S2)}
+    for v in ["latest", "LATEST", "Latest", "-1", "2"]:
+        assert ok(sr.get(f"/subjects/s/versions/{v}")) == expected, v
+    assert ok(sr.get("/subjects/s/versions/1")) == {"subject": "s", "version": 1, "id": i1, "schema": canon(S1)}
+    # no schemaType for AVRO, no empty references (7.x wire format, NON_EMPTY)
+    assert "schemaType" not in ok(sr.get("/subjects/s/versions/1"))
+    assert sr.get("/subjects/s/versions/latest/schema").text == canon(S2)
+    assert sr.get("/subjects/s/versions/-1/schema").text == canon(S2)
+
+
+def test_get_version_latest_trimmed(sr):
+    reg_id(sr, "s", S1)
+    assert ok(sr.get("/subjects/s/versions/%20latest%20"))["version"] == 1
+
+
+@pytest.mark.parametrize("bad", ["0", "-2", "abc", "1.5", "2147483648", "99999999999999999999"])
+def test_bad_version_is_42202_before_subject(sr, bad):
+    # the subject does not exist: the version syntax error still wins
+    assert_error(sr.get(f"/subjects/nope/versions/{bad}"), 422, 42202, BAD_VERSION.format(bad))
+    assert_error(sr.get(f"/subjects/nope/versions/{bad}/schema"), 422, 42202, BAD_VERSION.format(bad))
+    reg_id(sr, "s", S1)
+    assert_error(sr.get(f"/subjects/s/versions/{bad}"), 422, 42202, BAD_VERSION.format(bad))
+
+
+def test_max_int_version_is_valid_syntax(sr):
+    reg_id(sr, "s", S1)
+    assert_error(sr.get("/subjects/s/versions/2147483647"), 404, 40402, "Version 2147483647 not found.")
+
+
+def test_get_version_40401_vs_40402(sr):
+    assert_error(sr.get("/subjects/nope/versions/1"), 404, 40401, subject_not_found("nope"))
+    assert_error(sr.get("/subjects/nope/versions/latest"), 404, 40401, subject_not_found("nope"))
+    reg_id(sr, "s", S1)
+    assert_error(sr.get("/subjects/s/versions/7"), 404, 40402, "Version 7 not found.")
+    assert_error(sr.get("/subjects/s/versions/7/schema"), 404, 40402, "Version 7 not found.")
+
+
+def test_get_soft_deleted_version(sr):
+    i1 = reg_id(sr, "s", S1)
+    reg_id(sr, "s", S2)
+    soft_delete(sr, "s", 1)
+    assert_error(sr.get("/subjects/s/versions/1"), 404, 40402, "Version 1 not found.")
+    assert ok(sr.get("/subjects/s/versions/1", params={"deleted": "true"})) == {
+        "subject": "s", "version": 1, "id": i1, "schema": canon(S1)}
+    assert sr.get("/subjects/s/versions/1/schema", params={"deleted": "true"}).text == canon(S1)
+    # latest is the latest non-deleted even with deleted=true
+    soft_delete(sr, "s", 2)
+    ok(register(sr, "s", S3))
+    assert ok(sr.get("/subjects/s/versions/latest", params={"deleted": "true"}))["version"] == 3
+
+
+def test_get_version_of_fully_soft_deleted_subject_is_40401(sr):
+    reg_id(sr, "s", S1)
+    ok(sr.delete("/subjects/s"))
+    assert_error(sr.get("/subjects/s/versions/1"), 404, 40401, subject_not_found("s"))
+    assert_error(sr.get("/subjects/s/versions/latest"), 404, 40401, subject_not_found("s"))
+    assert ok(sr.get("/subjects/s/versions/1", params={"deleted": "true"}))["version"] == 1
+
+
+# ---------------------------------------------------------------- lookup POST /subjects/{s}
+
+def test_lookup_returns_schema_entity(sr):
+    i1 = reg_id(sr, "s", S1)
+    i2 = reg_id(sr, "s", S2)
+    assert ok(lookup(sr, "s", S1)) == {"subject": "s", "version": 1, "id": i1, "schema": canon(S1)}
+    # non-canonical spelling of the same schema is found, canonical text returned
+    spelled = json.dumps({"name": "R", "type": "record",
+                          "fields": [{"type": {"type": "string"}, "name": "a"}]}, indent=2)
+    assert ok(lookup(sr, "s", spelled)) == {"subject": "s", "version": 1, "id": i1, "schema": canon(S1)}
+    assert ok(lookup(sr, "s", S2))["version"] == 2
+    assert ok(lookup(sr, "s", S2))["id"] == i2
+
+
+def test_lookup_40401_vs_40403(sr):
+    assert_error(lookup(sr, "nope", S1), 404, 40401, subject_not_found("nope"))
+    reg_id(sr, "s", S1)
+    assert_error(lookup(sr, "s", OTHER), 404, 40403, "Schema not found")
+    # registered elsewhere is not "under this subject"
+    reg_id(sr, "t", OTHER)
+    assert_error(lookup(sr, "s", OTHER), 404, 40403, "Schema not found")
+
+
+def test_lookup_invalid_schema_is_42201_even_for_unknown_subject(sr):
+    r = lookup(sr, "nope", "not json at all")
+    assert_error(r, 422, 42201)
+    r = lookup(sr, "nope", {"type": "record", "name": "R", "fields": [{"name": "a", "type": "Undefined"}]})
+    assert_error(r, 422, 42201)
+    assert_error(lookup(sr, "nope", S1, schemaType="XML"), 422, 42201, "Invalid schema type XML")
+
+
+def test_lookup_does_not_validate_defaults(sr):
+    # lookup parses leniently: a bad default is not 42201, it is simply not found
+    reg_id(sr, "s", S1)
+    bad_default = {"type": "record", "name": "R", "fields": [{"name": "a", "type": "string", "default": None}]}
+    assert_error(lookup(sr, "s", bad_default), 404, 40403, "Schema not found")
+
+
+def test_lookup_soft_deleted_needs_deleted_true(sr):
+    i1 = reg_id(sr, "s", S1)
+    reg_id(sr, "s", S2)
+    soft_delete(sr, "s", 1)
+    assert_error(lookup(sr, "s", S1), 404, 40403, "Schema not found")
+    assert ok(lookup(sr, "s", S1, params={"deleted": "true"})) == {
+        "subject": "s", "version": 1, "id": i1, "schema": canon(S1)}
+    ok(sr.delete("/subjects/s"))
+    assert_error(lookup(sr, "s", S2), 404, 40401, subject_not_found("s"))
+    assert ok(lookup(sr, "s", S2, params={"deleted": "true"}))["version"] == 2
+
+
+def test_lookup_after_reregister_of_soft_deleted_finds_new_version(sr):
+    # testDeleteWithLookup (§5.1)
+    i1 = reg_id(sr, "s", S1)
+    reg_id(sr, "s", S2)
+    soft_delete(sr, "s", 1)
+    assert reg_id(sr, "s", S1) == i1
+    assert ok(lookup(sr, "s", S1, params={"deleted": "true"})) == {
+        "subject": "s", "version": 3, "id": i1, "schema": canon(S1)}
+
+
+# ---------------------------------------------------------------- numbering and ids
+
+def test_ids_and_versions_are_assigned_in_order(sr):
+    assert reg_id(sr, "a", S1) == 1
+    assert reg_id(sr, "a", S2) == 2
+    assert reg_id(sr, "b", OTHER) == 3
+    ok(sr.put("/config/b", json={"compatibility": "NONE"}))
+    assert reg_id(sr, "b", S1) == 1
+    assert ok(sr.get("/subjects/b/versions")) == [1, 2]
+    assert ok(sr.get("/subjects/b/versions/2"))["id"] == 1
+
+
+def test_reregister_older_version_returns_existing_id_no_new_version(sr):
+    i1 = reg_id(sr, "s", S1)
+    reg_id(sr, "s", S2)
+    assert reg_id(sr, "s", S1) == i1
+    assert ok(sr.get("/subjects/s/versions")) == [1, 2]
+
+
+def test_reregister_older_incompatible_version_is_idempotent(sr):
+    # Re-registering is checked before compatibility (§5.1, §9.2)
+    i1 = reg_id(sr, "s", rec("R", "a"))
+    ok(sr.put("/config/s", json={"compatibility": "NONE"}))
+    reg_id(sr, "s", rec("R", "x", "y"))
+    ok(sr.put("/config/s", json={"compatibility": "FULL_TRANSITIVE"}))
+    assert reg_id(sr, "s", rec("R", "a")) == i1
+    assert ok(sr.get("/subjects/s/versions")) == [1, 2]
+
+
+def test_doc_only_change_is_a_new_id_and_version(sr):
+    i1 = reg_id(sr, "s", S1)
+    with_doc = {"type": "record", "name": "R", "doc": "hello", "fields": [{"name": "a", "type": "string"}]}
+    i2 = reg_id(sr, "s", with_doc)
+    assert i2 != i1
+    assert ok(sr.get("/subjects/s/versions/2"))["schema"] == canon(with_doc)
+
+
+def test_versions_count_soft_deleted(sr):
+    reg_id(sr, "s", S1)
+    reg_id(sr, "s", S2)
+    soft_delete(sr, "s", 2)
+    reg_id(sr, "s", S3)
+    assert ok(sr.get("/subjects/s/versions")) == [1, 3]
+
+
+def test_version_reused_after_hard_delete_of_top_version(sr):
+    # testDeleteSchemaVersionPermanent (§5.1)
+    i1 = reg_id(sr, "s", S1)
+    i2 = reg_id(sr, "s", S2)
+    soft_delete(sr, "s", 2)
+    hard_delete(sr, "s", 2)
+    soft_delete(sr, "s", 1)
+    assert reg_id(sr, "s", S1) == i1
+    assert ok(sr.get("/subjects/s/versions")) == [2]
+    assert ok(sr.get("/subjects/s/versions/2")) == {"subject": "s", "version": 2, "id": i1, "schema": canon(S1)}
+    # the hard-deleted id is never reused
+    i3 = reg_id(sr, "s", S3)
+    assert i3 > i2
+
+
+def test_numbering_restarts_at_one_after_everything_is_hard_deleted(sr):
+    reg_id(sr, "s", S1)
+    reg_id(sr, "s", S2)
+    ok(sr.delete("/subjects/s"))
+    ok(sr.delete("/subjects/s", params={"permanent": "true"}))
+    reg_id(sr, "s", S3)
+    assert ok(sr.get("/subjects/s/versions")) == [1]
+    assert ok(sr.get("/subjects/s/versions/1"))["id"] == 3
+
+
+def test_delete_subject_and_register_again(sr):
+    # testDeleteSubjectAndRegister (§3.9): same ids, versions [3, 4]
+    i1 = reg_id(sr, "s", S1)
+    i2 = reg_id(sr, "s", S2)
+    assert ok(sr.delete("/subjects/s")) == [1, 2]
+    assert reg_id(sr, "s", S1) == i1
+    assert reg_id(sr, "s", S2) == i2
+    assert ok(sr.get("/subjects/s/versions")) == [3, 4]
+    assert ok(sr.get("/subjects/s/versions/3"))["id"] == i1
+    assert ok(sr.get("/subjects/s/versions/4"))["id"] == i2
+
+
+def test_reregister_tombstones_the_soft_deleted_copy(sr):
+    # §3.4 step 14: the soft-deleted version holding the same id is hard-deleted
+    reg_id(sr, "s", S1)
+    reg_id(sr, "s", S2)
+    assert ok(sr.delete("/subjects/s")) == [1, 2]
+    reg_id(sr, "s", S1)
+    reg_id(sr, "s", S2)
+    assert ok(sr.get("/subjects/s/versions", params={"deleted": "true"})) == [3, 4]
+
+
+def test_delete_schema_version_basic(sr):
+    # testDeleteSchemaVersionBasic (§5.1): delete v2, delete latest (v1), re-register v1 -> [3]
+    i1 = reg_id(sr, "s", S1)
+    reg_id(sr, "s", S2)
+    assert ok(sr.delete("/subjects/s/versions/2")) == 2
+    assert ok(sr.delete("/subjects/s/versions/latest")) == 1
+    assert reg_id(sr, "s", S1) == i1
+    assert ok(sr.get("/subjects/s/versions")) == [3]
+
+
+def test_same_id_across_subjects_after_soft_delete(sr):
+    i1 = reg_id(sr, "a", S1)
+    ok(sr.delete("/subjects/a"))
+    assert reg_id(sr, "b", S1) == i1
+
+
+# ---------------------------------------------------------------- register body "version"
+
+def test_register_with_version_minus_one_is_next(sr):
+    reg_id(sr, "s", S1)
+    reg_id(sr, "s", S2, version=-1)
+    assert ok(sr.get("/subjects/s/versions")) == [1, 2]
+    # idempotent with -1 against the latest
+    assert reg_id(sr, "s", S2, version=-1) == ok(sr.get("/subjects/s/versions/2"))["id"]
+    assert ok(sr.get("/subjects/s/versions")) == [1, 2]
+
+
+def test_register_with_explicit_next_version(sr):
+    reg_id(sr, "s", S1, version=1)
+    reg_id(sr, "s", S2, version=2)
+    assert ok(sr.get("/subjects/s/versions")) == [1, 2]
+    assert ok(sr.get("/subjects/s/versions/2"))["schema"] == canon(S2)
+
+
+def test_register_with_explicit_version_zero_is_next(sr):
+    reg_id(sr, "s", S1, version=0)
+    assert ok(sr.get("/subjects/s/versions")) == [1]
+
+
+def test_register_with_wrong_explicit_version_is_42201(sr):
+    reg_id(sr, "s", S1)
+    assert_error(register(sr, "s", S2, version=5), 422, 42201, "Version is not one more than previous version")
+    assert_error(register(sr, "t", S2, version=2), 422, 42201, "Version is not one more than previous version")
+    assert ok(sr.get("/subjects/s/versions")) == [1]
+    assert ok(sr.get("/subjects")) == ["s"]
+
+
+def test_explicit_version_counts_soft_deleted(sr):
+    reg_id(sr, "s", S1)
+    reg_id(sr, "s", S2)
+    soft_delete(sr, "s", 2)
+    assert_error(register(sr, "s", S3, version=2), 422, 42201, "Version is not one more than previous version")
+    reg_id(sr, "s", S3, version=3)
+    assert ok(sr.get("/subjects/s/versions")) == [1, 3]
+
+
+# ---------------------------------------------------------------- metadata
+
+META_A = {"properties": {"owner": "alice"}}
+META_B = {"properties": {"owner": "bob"}}
+
+
+def test_same_text_different_metadata_is_new_id_and_version(sr):
+    i1 = reg_id(sr, "s", S1, metadata=META_A)
+    i2 = reg_id(sr, "s", S1, metadata=META_B)
+    assert i1 != i2
+    assert ok(sr.get("/subjects/s/versions")) == [1, 2]
+    v1 = ok(sr.get("/subjects/s/versions/1"))
+    v2 = ok(sr.get("/subjects/s/versions/2"))
+    assert v1["metadata"]["properties"] == {"owner": "alice"}
+    assert v2["metadata"]["properties"] == {"owner": "bob"}
+    assert ok(sr.get(f"/schemas/ids/{i2}"))["metadata"]["properties"] == {"owner": "bob"}
+    # the same text and metadata in another subject shares the id
+    assert reg_id(sr, "t", S1, metadata=META_A) == i1
+
+
+def test_no_metadata_vs_metadata_is_different_id(sr):
+    i1 = reg_id(sr, "a", S1)
+    i2 = reg_id(sr, "b", S1, metadata=META_A)
+    assert i1 != i2
+
+
+def test_omitted_metadata_is_inherited_from_previous_version(sr):
+    # testRegisterWithAndWithoutMetadata (§5.6): same id, no new version
+    i1 = reg_id(sr, "s", S1, metadata=META_A)
+    assert reg_id(sr, "s", S1) == i1
+    assert ok(sr.get("/subjects/s/versions")) == [1]
+    # a new schema without metadata inherits the previous version's metadata
+    reg_id(sr, "s", S2)
+    assert ok(sr.get("/subjects/s/versions/2"))["metadata"]["properties"] == {"owner": "alice"}
+
+
+# ---------------------------------------------------------------- 42208 subject names
+
+INVALID_SUBJECTS = ["a\nb", "tab\there", "cr\rx", "__GLOBAL", "__EMPTY", ":.__GLOBAL:x"]
+
+
+@pytest.mark.parametrize("subject", INVALID_SUBJECTS)
+def test_invalid_subject_name_is_42208(sr, subject):
+    r = register(sr, subject, S1)
+    assert_error(r, 422, 42208, f"The specified subject '{subject}' is not a valid.")
+    assert ok(sr.get("/subjects", params={"deleted": "true"})) == []
+
+
+def test_invalid_subject_checked_before_schema(sr):
+    r = register(sr, "__GLOBAL", "not a schema")
+    assert_error(r, 422, 42208, "The specified subject '__GLOBAL' is not a valid.")
+
+
+@pytest.mark.parametrize("subject", ["*", "__global", "GLOBAL", "a b", "ünïcode", "x:y"])
+def test_unusual_but_valid_subject_names(sr, subject):
+    ok(register(sr, subject, S1))
+    assert ok(sr.get(f"/subjects/{quote(subject, safe='')}/versions")) == [1]
+    assert subject in ok(sr.get("/subjects"))
+
+
+# ---------------------------------------------------------------- /schemas listings
+
+def test_get_schemas_listing(sr):
+    i1 = reg_id(sr, "b", S1)
+    i2 = reg_id(sr, "b", S2)
+    i3 = reg_id(sr, "a", OTHER)
+    expected = [
+        {"subject": "a", "version": 1, "id": i3, "schema": canon(OTHER)},
+        {"subject": "b", "version": 1, "id": i1, "schema": canon(S1)},
+        {"subject": "b", "version": 2, "id": i2, "schema": canon(S2)},
+    ]
+    assert ok(sr.get("/schemas")) == expected
+    assert ok(sr.get("/schemas", params={"subjectPrefix": "b"})) == expected[1:]
+    assert ok(sr.get("/schemas", params={"latestOnly": "true"})) == [expected[0], expected[2]]
+    soft_delete(sr, "b", 1)
+    assert ok(sr.get("/schemas")) == [expected[0], expected[2]]
+    assert ok(sr.get("/schemas", params={"deleted": "true"})) == expected
+
+
+def test_get_schemas_offset_limit(sr):
+    for i, s in enumerate([S1, OTHER, rec("T", "t")]):
+        reg_id(sr, f"s{i}", s)
+    all_ = ok(sr.get("/schemas"))
+    assert [x["subject"] for x in all_] == ["s0", "s1", "s2"]
+    assert ok(sr.get("/schemas", params={"offset": 1, "limit": 1})) == all_[1:2]
+
+
+def test_schema_by_id_and_unknown_id(sr):
+    i1 = reg_id(sr, "s", S1)
+    assert ok(sr.get(f"/schemas/ids/{i1}")) == {"schema": canon(S1)}
+    assert sr.get(f"/schemas/ids/{i1}/schema").text == canon(S1)
+    assert_error(sr.get("/schemas/ids/99"), 404, 40403, "Schema 99 not found")
+    assert_error(sr.get("/schemas/ids/99/schema"), 404, 40403, "Schema 99 not found")
+
+
+def test_fetch_max_id(sr):
+    reg_id(sr, "s", S1)
+    reg_id(sr, "s", S2)
+    i3 = reg_id(sr, "t", OTHER)
+    assert ok(sr.get("/schemas/ids/1", params={"fetchMaxId": "true"})) == {"schema": canon(S1), "maxId": i3}
+    assert "maxId" not in ok(sr.get("/schemas/ids/1"))
+    assert "maxId" not in ok(sr.get("/schemas/ids/1", params={"fetchMaxId": "false"}))
+
+
+def test_ids_subjects_and_versions(sr):
+    i1 = reg_id(sr, "b", S1)
+    reg_id(sr, "a", OTHER)
+    ok(sr.put("/config/a", json={"compatibility": "NONE"}))
+    reg_id(sr, "a", S1)
+    assert ok(sr.get(f"/schemas/ids/{i1}/subjects")) == ["a", "b"]
+    assert ok(sr.get(f"/schemas/ids/{i1}/versions")) == [
+        {"subject": "a", "version": 2}, {"subject": "b", "version": 1}]
+    assert_error(sr.get("/schemas/ids/99/subjects"), 404, 40403, "Schema not found")
+    assert_error(sr.get("/schemas/ids/99/versions"), 404, 40403, "Schema not found")
+
+
+def test_ids_subjects_with_soft_deleted_holders(sr):
+    i1 = reg_id(sr, "a", S1)
+    reg_id(sr, "b", S1)
+    soft_delete(sr, "a", 1)
+    assert ok(sr.get(f"/schemas/ids/{i1}/subjects")) == ["b"]
+    assert ok(sr.get(f"/schemas/ids/{i1}/subjects", params={"deleted": "true"})) == ["a", "b"]
+    assert ok(sr.get(f"/schemas/ids/{i1}/versions", params={"deleted": "true"})) == [
+        {"subject": "a", "version": 1}, {"subject": "b", "version": 1}]
+    soft_delete(sr, "b", 1)
+    # every holder soft-deleted: [] rather than 404
+    assert ok(sr.get(f"/schemas/ids/{i1}/subjects")) == []
+    assert ok(sr.get(f"/schemas/ids/{i1}/versions")) == []
+    assert ok(sr.get(f"/schemas/ids/{i1}")) == {"schema": canon(S1)}
