@@ -13,9 +13,10 @@ from typing import Any
 from registry.compat.base import Incompatibility
 from registry.compat.json_schema.compare import Context, _Shared, compare
 from registry.compat.json_schema.legacy import LegacyLoader
-from registry.compat.json_schema.model import Node
+from registry.compat.json_schema.model import Node, children, structural_key
 from registry.compat.json_schema.modern import ModernLoader
 from registry.compat.json_schema.rules import COMPATIBLE_LENIENT, COMPATIBLE_STRICT, compatible_set, message
+from serde.errors import SchemaParseError
 from serde.schemas.json_schema import JSON_SCHEMA, MODERN_DRAFTS, JsonParsedSchema, dumps
 
 __all__ = ["COMPATIBLE_LENIENT", "COMPATIBLE_STRICT", "check_json", "diff", "load_tree"]
@@ -27,8 +28,33 @@ def load_tree(schema: JsonParsedSchema) -> Node:
     """The everit-like tree Confluent would build for this schema's draft."""
     resolver = schema.resolver
     if schema.draft in MODERN_DRAFTS:
-        return ModernLoader(resolver).load(schema.schema, resolver.root_base)
-    return LegacyLoader(resolver, schema.draft).load(schema.schema, resolver.root_base)
+        loader: ModernLoader | LegacyLoader = ModernLoader(resolver)
+    else:
+        loader = LegacyLoader(resolver, schema.draft)
+    root = loader.load(schema.schema, resolver.root_base)
+    _settle(root)
+    return root
+
+
+def _settle(root: Node) -> None:
+    """Load every `$ref` target and key every node up front, iteratively.
+
+    Doing this before the walk keeps loading and keying out of the recursive
+    comparison, so a deep comparison does not also carry their stack frames.
+    """
+    order: list[Node] = []
+    stack, seen = [root], set()
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        order.append(node)
+        if node.kind == "ref":
+            stack.append(node.target)
+        stack.extend(children(node))
+    for node in reversed(order):  # children first, so each key reuses its children's
+        structural_key(node)
 
 
 def _as_parsed(schema: Any) -> JsonParsedSchema:
@@ -49,7 +75,15 @@ def diff(original: Any, update: Any, *, policy: str = "STRICT") -> list[tuple[st
     the set of incompatible pairs stops growing, so that optimism cannot hide a
     real incompatibility reached through a memoised sibling.
     """
-    compatible = compatible_set(policy)
+    try:
+        return _diff(original, update, compatible_set(policy))
+    except RecursionError:
+        raise SchemaParseError(
+            "Invalid schema: nested too deeply (through $ref chains) to check compatibility"
+        ) from None
+
+
+def _diff(original: Any, update: Any, compatible: frozenset[str]) -> list[tuple[str, str]]:
     old_tree = load_tree(_as_parsed(original))
     new_tree = load_tree(_as_parsed(update))
     seed: dict[tuple[int, int], list] = {}

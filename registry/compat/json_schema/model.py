@@ -9,6 +9,8 @@ change, so this tree mirrors those classes: one `Node` per everit schema, with
 
 from __future__ import annotations
 
+import dataclasses
+import json
 from dataclasses import dataclass, field, fields, replace
 from typing import Any, Callable
 
@@ -78,6 +80,7 @@ class Node:
     ref: str = ""
     resolve: "Callable[[], Node] | None" = None
     _target: "Node | None" = None
+    _key: "str | None" = None
 
     @property
     def target(self) -> "Node":
@@ -149,42 +152,62 @@ def same_class(a: Node, b: Node) -> bool:
     return a.kind == b.kind
 
 
+_SKIP = frozenset({"kind", "resolve", "_target", "_key", "ref"})
+_DEFAULTS = {
+    f.name: (f.default if f.default_factory is dataclasses.MISSING else f.default_factory())
+    for f in fields(Node) if f.name not in _SKIP
+}
+
+
+_NODE_FIELDS = (
+    "additional_properties_schema", "unevaluated_properties", "all_items", "additional_items_schema",
+    "contains", "unevaluated_items", "inner", "properties", "pattern_properties",
+    "schema_dependencies", "item_schemas", "subschemas",
+)
+
+
 def structural_key(node: Node) -> str:
     """A text identifying `node` by content, like comparing everit schemas' JSON.
 
     References print as their `$ref` string without being followed, which keeps
-    this finite for recursive schemas.
+    this finite for recursive schemas. Computed once per node: trees are not
+    changed after loading.
     """
-    import json
+    if node._key is None:
+        parts = [f'"kind":{json.dumps(node.kind)}']
+        if node.kind == "ref":
+            parts.append(f'"ref":{json.dumps(node.ref)}')
+        else:
+            for name, default in _DEFAULTS.items():
+                val = getattr(node, name)
+                if val is MISSING or (not isinstance(val, Node) and val == default):
+                    continue
+                parts.append(f'"{name}":{_text(val)}')
+        node._key = "{" + ",".join(parts) + "}"
+    return node._key
 
-    def walk(n: Node | None, depth: int) -> Any:
-        if n is None:
-            return None
-        if depth > 64:
-            return "..."
-        out: dict[str, Any] = {"kind": n.kind}
-        if n.kind == "ref":
-            out["ref"] = n.ref
-            return out
-        for f in fields(Node):
-            if f.name in ("kind", "resolve", "_target", "ref"):
-                continue
-            val = getattr(n, f.name)
-            default = f.default if f.default_factory is __import__("dataclasses").MISSING else f.default_factory()
-            if val is MISSING or (val == default if not isinstance(val, Node) else False):
-                continue
-            out[f.name] = convert(val, depth)
-        return out
 
-    def convert(val: Any, depth: int) -> Any:
+def children(node: Node) -> list[Node]:
+    """The nodes directly inside `node` (reference targets excluded)."""
+    out: list[Node] = []
+    for name in _NODE_FIELDS:
+        val = getattr(node, name)
         if isinstance(val, Node):
-            return walk(val, depth + 1)
-        if isinstance(val, dict):
-            return {str(k): convert(v, depth) for k, v in val.items()}
-        if isinstance(val, (list, tuple)):
-            return [convert(v, depth) for v in val]
-        if isinstance(val, set):
-            return sorted(str(v) for v in val)
-        return val
+            out.append(val)
+        elif isinstance(val, dict):
+            out.extend(v for v in val.values() if isinstance(v, Node))
+        elif isinstance(val, list):
+            out.extend(v for v in val if isinstance(v, Node))
+    return out
 
-    return json.dumps(walk(node, 0), sort_keys=True, default=repr)
+
+def _text(val: Any) -> str:
+    if isinstance(val, Node):
+        return structural_key(val)
+    if isinstance(val, dict):
+        return "{" + ",".join(f"{json.dumps(str(k))}:{_text(v)}" for k, v in sorted(val.items())) + "}"
+    if isinstance(val, (list, tuple)):
+        return "[" + ",".join(_text(v) for v in val) + "]"
+    if isinstance(val, set):
+        return json.dumps(sorted(str(v) for v in val))
+    return json.dumps(val, sort_keys=True, default=repr)
