@@ -116,7 +116,7 @@ def parse_prefix(data: bytes, protobuf: bool = False) -> tuple[SchemaRef, int]:
     """
     if data is None or len(data) < _PREFIX_LEN:
         raise FramingError(
-            f"Expecting data framing of length 6 bytes or more but total data size is "
+            f"Expecting data framing of length 5 bytes or more but total data size is "
             f"{0 if data is None else len(data)} bytes",
             offset=0,
         )

@@ -86,7 +86,7 @@ def test_inline_magic_one_prefix_is_accepted():
 
 @pytest.mark.parametrize("data", [b"", b"\x00\x00\x00\x01", None])
 def test_short_payload_is_framing_error(data):
-    with pytest.raises(FramingError, match="6 bytes or more"):
+    with pytest.raises(FramingError, match="5 bytes or more"):
         wire.parse_prefix(data)
 
 
