@@ -228,9 +228,20 @@ def _hints(fdp: descriptor_pb2.FileDescriptorProto, text: str) -> TypeHints:
     lines = text.split("\n")
     types: dict[tuple[int, ...], str] = {}
     extendees: dict[tuple[int, ...], str] = {}
+    statements: dict[tuple[int, ...], list[tuple[int, list[int]]]] = {}
+    bounds: dict[tuple[int, ...], list[list[int]]] = {}
     syntax_written = False
     for loc in fdp.source_code_info.location:
         path = tuple(loc.path)
+        if _is_range_statement(path):
+            statements.setdefault(path[:-1], []).append((path[-1], []))
+        elif len(path) > 2 and _is_range_statement(path[:-1]):
+            for field_no, idxs in reversed(statements.get(path[:-2], [])):
+                if field_no == path[-2]:
+                    idxs.append(path[-1])
+                    break
+        elif len(path) > 3 and _is_range_statement(path[:-2]) and path[-1] in (1, 2):
+            bounds.setdefault(path[:-1], []).append(list(loc.span))
         if path == (12,):
             syntax_written = True
         elif _is_type_path(path) or _is_extendee_path(path):
@@ -238,7 +249,31 @@ def _hints(fdp: descriptor_pb2.FileDescriptorProto, text: str) -> TypeHints:
             if written:
                 table = types if _is_type_path(path) else extendees
                 table[path[:-1]] = _tidy_type(written)
-    return TypeHints(types, syntax_written, extendees)
+    written_ranges = frozenset(p for p, spans in bounds.items() if len(spans) == 2
+                               and spans[0] != spans[1])
+    frozen = {k: tuple((f, tuple(i)) for f, i in v) for k, v in statements.items()}
+    return TypeHints(types, syntax_written, extendees, frozen, written_ranges)
+
+
+def _is_message_path(path: tuple[int, ...]) -> bool:
+    if len(path) < 2 or path[0] != 4 or len(path) % 2:
+        return False
+    return all(path[i] == 3 for i in range(2, len(path), 2))
+
+
+def _is_enum_path(path: tuple[int, ...]) -> bool:
+    if len(path) == 2 and path[0] == 5:
+        return True
+    return len(path) >= 4 and path[-2] == 4 and _is_message_path(path[:-2])
+
+
+def _is_range_statement(path: tuple[int, ...]) -> bool:
+    """A `reserved`/`extensions` statement: message (…, 9|10|5) or enum (…, 4|5)."""
+    if not path:
+        return False
+    container, field_no = path[:-1], path[-1]
+    return ((field_no in (9, 10, 5) and _is_message_path(container))
+            or (field_no in (4, 5) and _is_enum_path(container)))
 
 
 def _is_extendee_path(path: tuple[int, ...]) -> bool:

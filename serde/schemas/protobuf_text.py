@@ -79,6 +79,11 @@ class TypeHints:
     types: Mapping[tuple[int, ...], str] = field(default_factory=dict)
     syntax_written: bool = False
     extendees: Mapping[tuple[int, ...], str] = field(default_factory=dict)
+    # message/enum path -> its reserved/extensions statements as written:
+    # (descriptor field number, indexes of the ranges or names in that statement)
+    statements: Mapping[tuple[int, ...], tuple[tuple[int, tuple[int, ...]], ...]] = field(
+        default_factory=dict)
+    written_ranges: frozenset[tuple[int, ...]] = frozenset()  # `N to N` written as a range
 
 
 @dataclass(frozen=True)
@@ -179,7 +184,7 @@ class _Formatter:
             out.append("\n")
             out.extend(self.option_stmt(o) for o in opts)
         body = [self.message(m, (4, i)) for i, m in enumerate(f.message_type)]
-        body += [self.enum(e) for e in f.enum_type]
+        body += [self.enum(e, (5, i)) for i, e in enumerate(f.enum_type)]
         if body:
             out.append("\n")
             out.extend(body)
@@ -194,7 +199,8 @@ class _Formatter:
     # -- messages -----------------------------------------------------------
     def message(self, m: d.DescriptorProto, path: tuple[int, ...]) -> str:
         out = [f"message {m.name} {{"]
-        reserved = self.reserved(m.reserved_range, m.reserved_name, exclusive_end=True)
+        reserved = self.reserved(m.reserved_range, m.reserved_name, path, (9, 10),
+                                 exclusive_end=True)
         if reserved:
             out.append("\n")
             out.extend(_indent(r) for r in reserved)
@@ -222,7 +228,7 @@ class _Formatter:
         if oneofs:
             out.append("\n")
             out.extend(_indent(self.oneof(o, ms, path, m)) for o, ms in oneofs)
-        ranges = self.extension_ranges(m.extension_range)
+        ranges = self.extension_ranges(m.extension_range, path)
         if ranges:
             out.append("\n")
             out.extend(_indent(r) for r in ranges)
@@ -233,7 +239,7 @@ class _Formatter:
             self.message(n, path + (3, i)) for i, n in enumerate(m.nested_type)
             if not n.options.map_entry and n.name not in groups
         ]
-        nested += [self.enum(e) for e in m.enum_type]
+        nested += [self.enum(e, path + (4, i)) for i, e in enumerate(m.enum_type)]
         if nested:
             out.append("\n")
             out.extend(_indent(n) for n in nested)
@@ -310,9 +316,10 @@ class _Formatter:
         return f.type_name
 
     # -- enums --------------------------------------------------------------
-    def enum(self, e: d.EnumDescriptorProto) -> str:
+    def enum(self, e: d.EnumDescriptorProto, path: tuple[int, ...]) -> str:
         out = [f"enum {e.name} {{"]
-        reserved = self.reserved(e.reserved_range, e.reserved_name, exclusive_end=False)
+        reserved = self.reserved(e.reserved_range, e.reserved_name, path, (4, 5),
+                                 exclusive_end=False)
         if reserved:
             out.append("\n")
             out.extend(_indent(r) for r in reserved)
@@ -333,18 +340,40 @@ class _Formatter:
         return "".join(out)
 
     # -- reserved, extensions, extend, services -----------------------------
-    def reserved(self, ranges: Sequence, names: Sequence[str], *, exclusive_end: bool) -> list[str]:
-        items: list[tuple[int, str]] = []
-        for r in ranges:
+    def reserved(self, ranges: Sequence, names: Sequence[str], path: tuple[int, ...],
+                 fields: tuple[int, int], *, exclusive_end: bool) -> list[str]:
+        """`reserved` statements: grouped as written for text input, one per item otherwise."""
+        def range_text(i: int) -> str:
+            r = ranges[i]
             last = r.end - 1 if exclusive_end else r.end
-            items.append((r.start, _range_text(r.start, last, self.normalize)))
+            written = path + (fields[0], i) in self.hints.written_ranges
+            return _range_text(r.start, last, self.normalize, written)
+
+        statements = None if self.normalize else self.hints.statements.get(path)
+        if statements:
+            out = []
+            for field_no, idxs in statements:
+                if field_no == fields[0]:
+                    out.append(", ".join(range_text(i) for i in idxs if i < len(ranges)))
+                elif field_no == fields[1]:
+                    out.append(", ".join(f'"{names[i]}"' for i in idxs if i < len(names)))
+            return [f"reserved {text};\n" for text in out if text]
+        items: list[tuple[int, str]] = [(r.start, range_text(i)) for i, r in enumerate(ranges)]
         items += [(MAX_TAG + 1, f'"{n}"') for n in names]
         if self.normalize:
             items.sort()
         return [f"reserved {text};\n" for _, text in items]
 
-    def extension_ranges(self, ranges: Sequence) -> list[str]:
-        items = [(r.start, _range_text(r.start, r.end - 1, self.normalize)) for r in ranges]
+    def extension_ranges(self, ranges: Sequence, path: tuple[int, ...]) -> list[str]:
+        def range_text(i: int) -> str:
+            written = path + (5, i) in self.hints.written_ranges
+            return _range_text(ranges[i].start, ranges[i].end - 1, self.normalize, written)
+
+        statements = None if self.normalize else self.hints.statements.get(path)
+        grouped = [idxs for field_no, idxs in statements or () if field_no == 5]
+        if grouped:
+            return [f"extensions {', '.join(range_text(i) for i in idxs)};\n" for idxs in grouped]
+        items = [(r.start, range_text(i)) for i, r in enumerate(ranges)]
         if self.normalize:
             items.sort()
         return [f"extensions {text};\n" for _, text in items]
@@ -521,8 +550,8 @@ def _default_value(f: d.FieldDescriptorProto) -> Any:
     return _Raw(f.default_value)
 
 
-def _range_text(start: int, last: int, normalize: bool) -> str:
-    if start == last:
+def _range_text(start: int, last: int, normalize: bool, written_as_range: bool = False) -> str:
+    if start == last and (normalize or not written_as_range):
         return str(start)
     end = "max" if last >= MAX_TAG else str(last)
     return f"{start} to {end}"

@@ -397,3 +397,32 @@ def test_deep_nesting_fails_fast_instead_of_crashing() -> None:
 def test_base64_garbage_is_rejected() -> None:
     with pytest.raises(SchemaParseError):
         parse("AAAAAAAA")
+
+
+def test_reserved_and_extensions_statements_keep_their_written_grouping() -> None:
+    text = (
+        'syntax = "proto2";\nmessage M {\n  reserved 2, 15, 9 to 11, 20 to 20;\n'
+        '  reserved "foo", "bar";\n  optional int32 a = 1;\n  extensions 100 to 199, 300;\n'
+        "  enum E { reserved 3, 5 to 7; E0 = 0; }\n}\n"
+    )
+    schema = parse(text)
+    assert schema.canonical() == (
+        'syntax = "proto2";\n\nmessage M {\n  reserved 2, 15, 9 to 11, 20 to 20;\n'
+        '  reserved "foo", "bar";\n\n  optional int32 a = 1;\n\n'
+        "  extensions 100 to 199, 300;\n\n"
+        "  enum E {\n    reserved 3, 5 to 7;\n    E0 = 0;\n  }\n}\n"
+    )
+    normalized = schema.normalize().canonical()
+    assert "  reserved 2;\n  reserved 9 to 11;\n  reserved 15;\n  reserved 20;\n" in normalized
+    assert '  reserved "bar";\n  reserved "foo";\n' in normalized
+
+
+def test_type_positions_survive_tabs_multibyte_comments_and_crlf() -> None:
+    text = (
+        'syntax = "proto3";\r\npackage p;\r\nmessage M {\r\n\t/* éé€ */ \tN\t n = 1; '
+        "/* ü */ map< string ,\r\n N > m = 2;\r\n}\r\nmessage N {}\r\n"
+    )
+    assert parse(text).canonical() == (
+        'syntax = "proto3";\npackage p;\n\nmessage M {\n  N n = 1;\n  map<string, N> m = 2;\n}\n'
+        "message N {}\n"
+    )
