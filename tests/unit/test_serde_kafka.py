@@ -1,0 +1,73 @@
+"""Kafka-client glue, strategies and the package surface."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from types import SimpleNamespace
+
+import pytest
+
+import serde
+from serde import AvroDeserializer, AvroSerializer, MessageField, SerializationContext
+from serde.errors import ConfigurationError
+from serde.kafka import aiokafka_deserializer, aiokafka_serializer, decode_message, produce_args
+from serde.memory import InMemorySchemaRegistry
+from serde.strategies import (
+    record_subject_name_strategy,
+    reference_subject_name_strategy,
+    resolve_strategy,
+    topic_record_subject_name_strategy,
+    topic_subject_name_strategy,
+)
+
+USER = json.dumps({"type": "record", "name": "User", "namespace": "com.example",
+                   "fields": [{"name": "id", "type": "long"}]})
+
+
+def test_strategies():
+    ctx = SerializationContext("t", MessageField.KEY)
+    assert topic_subject_name_strategy(ctx, "a.B") == "t-key"
+    assert topic_subject_name_strategy(SerializationContext("t", "value"), None) == "t-value"
+    assert record_subject_name_strategy(None, "a.B") == "a.B"
+    assert topic_record_subject_name_strategy(ctx, "a.B") == "t-a.B"
+    assert reference_subject_name_strategy(None, SimpleNamespace(name="x/y.proto")) == "x/y.proto"
+    assert resolve_strategy("TOPIC_RECORD") == (topic_record_subject_name_strategy, True)
+    with pytest.raises(ConfigurationError):
+        resolve_strategy("associated")
+    with pytest.raises(ValueError):
+        topic_subject_name_strategy(None, None)
+
+
+def test_aiokafka_callables():
+    reg = InMemorySchemaRegistry()
+    enc = aiokafka_serializer(AvroSerializer(reg, USER), "users")
+    dec = aiokafka_deserializer(AvroDeserializer(reg), "users")
+    assert enc({"id": 1}).hex() == "000000000102"
+    assert dec(enc({"id": 1})) == {"id": 1}
+    assert enc(None) is None
+
+
+def test_confluent_producer_and_consumer_helpers():
+    reg = InMemorySchemaRegistry()
+    kw = produce_args("users", {"id": 1}, {"id": 2}, value_serializer=AvroSerializer(reg, USER, framing="header"),
+                      key_serializer=AvroSerializer(reg, USER), partition=0)
+    assert kw["topic"] == "users" and kw["partition"] == 0
+    assert kw["key"].hex() == "000000000104" and kw["value"].hex() == "02"
+    assert [h[0] for h in kw["headers"]] == ["__value_schema_id"]
+    msg = SimpleNamespace(topic=lambda: "users", key=lambda: kw["key"], value=lambda: kw["value"],
+                          headers=lambda: kw["headers"])
+    assert decode_message(msg, AvroDeserializer(reg), AvroDeserializer(reg)) == ({"id": 2}, {"id": 1})
+
+
+def test_public_surface_and_no_web_server_imports():
+    for name in ["SchemaRegistryClient", "AsyncSchemaRegistryClient", "AvroSerializer", "AvroDeserializer",
+                 "JSONSerializer", "JSONDeserializer", "ProtobufSerializer", "ProtobufDeserializer",
+                 "SerializationContext", "MessageField", "SerializationError"]:
+        assert getattr(serde, name).__name__ == name
+    code = ("import sys, serde, serde.avro, serde.json_schema, serde.protobuf, serde.client, serde.memory, "
+            "serde.kafka; from serde import *; "
+            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('starlette', 'uvicorn')))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
