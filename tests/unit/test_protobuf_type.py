@@ -49,8 +49,7 @@ import "google/protobuf/timestamp.proto";
 option java_package = "com.example.shop";
 
 message Order {
-  reserved 9;
-  reserved 20 to 30;
+  reserved 9, 20 to 30;
   reserved "legacy";
 
   string id = 1;
