@@ -297,6 +297,14 @@ def _bundled_metaschema(uri: str) -> Any:
     return None
 
 
+def _bundled_metaschemas() -> Iterator[tuple[str, Any]]:
+    """Every official metaschema (and vocabulary) `jsonschema_specifications` ships."""
+    from jsonschema_specifications import REGISTRY
+
+    for uri in REGISTRY:
+        yield uri.rstrip("#"), plain(REGISTRY.contents(uri))
+
+
 def _refuse_retrieval(uri: str) -> Any:
     raise SchemaParseError(f"Invalid schema: unresolvable $ref '{uri}' (remote references are not fetched)")
 
@@ -338,10 +346,13 @@ class JsonParsedSchema:
             import jsonschema_rs
         except ImportError:  # pragma: no cover - exercised only without the wheel
             return self._python_validator(resources)
-        registry = jsonschema_rs.Registry(resources, retriever=_refuse_retrieval)
-        return jsonschema_rs.validator_for(
-            self._with_base(), registry=registry, retriever=_refuse_retrieval
-        )
+        try:
+            registry = jsonschema_rs.Registry(resources, retriever=_refuse_retrieval)
+            return jsonschema_rs.validator_for(
+                self._with_base(), registry=registry, retriever=_refuse_retrieval
+            )
+        except (ValueError, jsonschema_rs.ReferencingError) as exc:
+            raise SchemaParseError(f"Invalid JSON schema: cannot build a validator: {exc}") from None
 
     def _with_base(self) -> Any:
         schema = plain(self.schema)
@@ -351,7 +362,7 @@ class JsonParsedSchema:
         return schema
 
     def _resources(self) -> list[tuple[str, Any]]:
-        out = []
+        out = list(_bundled_metaschemas()) if "json-schema.org/" in self.canonical() else []
         for name, doc in self.dependencies.items():
             uri = urldefrag(urljoin(self.resolver.root_base, name))[0]
             if isinstance(doc, dict) and "$schema" not in doc and isinstance(self.schema, dict) \
@@ -361,11 +372,15 @@ class JsonParsedSchema:
         return out
 
     def _python_validator(self, resources: list[tuple[str, Any]]) -> Any:
+        """The pure-Python fallback: `jsonschema` with a registry that cannot retrieve."""
         import jsonschema
         from referencing import Registry, Resource
-        from referencing.jsonschema import specification_with
+        from referencing import jsonschema as dialects
 
-        default = specification_with("https://json-schema.org/draft-07/schema")
+        default = {
+            DRAFT4: dialects.DRAFT4, DRAFT6: dialects.DRAFT6, DRAFT7: dialects.DRAFT7,
+            DRAFT2019: dialects.DRAFT201909, DRAFT2020: dialects.DRAFT202012,
+        }[self.draft]
 
         def retrieve(uri: str) -> Resource:
             _refuse_retrieval(uri)

@@ -241,3 +241,32 @@ def test_validation_follows_the_declared_draft() -> None:
 def test_equal_texts_give_equal_parsed_schemas() -> None:
     assert parse('{"type": "string"}') == parse('{ "type":"string" }')
     assert parse('{"type": "string"}') != parse('{"type": "number"}')
+
+
+def test_metaschema_references_validate_without_the_network() -> None:
+    parsed = parse('{"properties": {"s": {"$ref": "http://json-schema.org/draft-07/schema#"}}}')
+    parsed.validate({"s": {"type": "string"}})
+    with pytest.raises(RecordValidationError) as info:
+        parsed.validate({"s": {"type": 5}})
+    assert info.value.path == "#/s/type"
+
+
+def test_a_leniently_parsed_broken_schema_cannot_validate_records() -> None:
+    parsed = parse('{"minLength": -1}', validate=False)
+    with pytest.raises(SchemaParseError, match="validator"):
+        parsed.validate("x")
+
+
+def test_pure_python_fallback(monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    monkeypatch.setitem(sys.modules, "jsonschema_rs", None)  # import now fails
+    parsed = parse(RECORD)
+    assert type(parsed.validator).__module__.startswith("jsonschema.")
+    parsed.validate({"name": "x"})
+    with pytest.raises(RecordValidationError) as info:
+        parsed.validate({"name": "x", "tags": [{"n": "two"}]})
+    assert info.value.path == "#/tags/0/n"
+    deps = {"x.json": '{"type": "string"}'}
+    with pytest.raises(RecordValidationError):
+        parse('{"properties": {"a": {"$ref": "x.json"}}}', deps).validate({"a": 1})
