@@ -159,6 +159,7 @@ class _Formatter:
         self.normalize = normalize
         self.decode = decode_options
         self.proto3 = fdp.syntax == "proto3"
+        self.editions = fdp.syntax == "editions"
         self.maps = _map_entries(fdp)
 
     # -- file ---------------------------------------------------------------
@@ -166,7 +167,9 @@ class _Formatter:
         f = self.fdp
         out: list[str] = []
         syntax = f.syntax or ("proto2" if self.hints.syntax_written else "")
-        if syntax and syntax != "editions" and (not self.normalize or syntax == "proto3"):
+        if syntax == "editions":
+            out.append(f'edition = "{_edition_name(f.edition)}";\n')
+        elif syntax and (not self.normalize or syntax == "proto3"):
             out.append(f'syntax = "{syntax}";\n')
         if f.package:
             out.append(f"package {f.package};\n")
@@ -293,7 +296,7 @@ class _Formatter:
     def label(self, f: d.FieldDescriptorProto) -> str | None:
         if f.proto3_optional:
             return "optional"
-        if self.proto3 and f.label != FDP.LABEL_REPEATED:
+        if (self.proto3 or self.editions) and f.label != FDP.LABEL_REPEATED:
             return None
         return LABELS.get(f.label)
 
@@ -511,6 +514,11 @@ class _Formatter:
         if isinstance(v, bytes):
             return f'"{escape(v.decode("latin-1"))}"'
         return str(v)
+
+
+def _edition_name(edition: int) -> str:
+    name = d.Edition.Name(edition) if edition in d.Edition.values() else "EDITION_2023"
+    return name.removeprefix("EDITION_")
 
 
 def _is_repeated(fd: Any) -> bool:
