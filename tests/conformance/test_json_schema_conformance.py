@@ -107,3 +107,107 @@ def test_changes(snapshot: str, name: str, index: int, case: dict, request: pyte
         for change in case["changes"]
     )
     assert found == expected, case["description"]
+
+
+# --- beyond the upstream data: wording, direction, policy, references, recursion ---------
+
+
+def _check(new: object, old: object, **kw: str) -> list:
+    return check_json(_parse(new), _parse(old), reader_label="new", writer_label="old", **kw)
+
+
+def test_message_is_rendered_like_confluent() -> None:
+    old = {"properties": {"a": {"type": "integer"}}}
+    new = {"properties": {"a": {"type": "string"}}}
+    [problem] = _check(new, old)
+    assert problem.error_type == "TYPE_CHANGED"
+    assert problem.path == "#/properties/a"
+    assert problem.message == (
+        '{errorType:"TYPE_CHANGED", description:"A type at path \'#/properties/a\' '
+        "is different between the new schema and the old schema'}"
+    )
+
+
+def test_labels_follow_the_direction() -> None:
+    old, new = _parse({"type": "integer"}), _parse({"type": "number"})
+    assert check_json(new, old, reader_label="new", writer_label="old") == []
+    [problem] = check_json(old, new, reader_label="old", writer_label="new")
+    assert problem.error_type == "TYPE_NARROWED"
+    assert "between the old schema and the new schema" in problem.message
+
+
+def test_keyword_added_wording() -> None:
+    [problem] = _check({"type": "string", "maxLength": 3}, {"type": "string"})
+    assert problem.message == (
+        '{errorType:"MAX_LENGTH_ADDED", description:"The keyword at path \'#/maxLength\' in the new '
+        "schema is not present in the old schema'}"
+    )
+
+
+def test_policy_decides_open_content_model_additions() -> None:
+    old = {"type": "object", "properties": {"a": {"type": "string"}}}
+    new = {"type": "object", "properties": {"a": {"type": "string"}, "b": {"type": "integer"}}}
+    [problem] = _check(new, old)
+    assert problem.error_type == "OPTIONAL_PROPERTY_ADDED_TO_OPEN_CONTENT_MODEL"
+    assert _check(new, old, policy="LENIENT") == []
+    required = dict(new, required=["b"])
+    assert [p.error_type for p in _check(required, old, policy="LENIENT")] == [
+        "REQUIRED_PROPERTY_ADDED_TO_OPEN_CONTENT_MODEL"]
+
+
+def test_changes_inside_a_dependency_are_found() -> None:
+    text = json.dumps({"type": "object", "properties": {"x": {"$ref": "dep.json"}}})
+    old = JSON_SCHEMA.parse(text, {"dep.json": '{"type": "string"}'})
+    new = JSON_SCHEMA.parse(text, {"dep.json": '{"type": "integer"}'})
+    assert [(p.error_type, p.path) for p in check_json(new, old, reader_label="new", writer_label="old")] == [
+        ("TYPE_CHANGED", "#/properties/x")]
+
+
+RECURSIVE = {
+    "$ref": "#/definitions/node",
+    "definitions": {"node": {"type": "object", "properties": {
+        "value": {"type": "integer"},
+        "children": {"type": "array", "items": {"$ref": "#/definitions/node"}},
+    }}},
+}
+
+
+def test_recursive_schemas_terminate_and_compare() -> None:
+    assert diff(RECURSIVE, json.loads(json.dumps(RECURSIVE))) == []
+    widened = json.loads(json.dumps(RECURSIVE))
+    widened["definitions"]["node"]["properties"]["value"] = {"type": "number"}
+    assert _check(widened, RECURSIVE) == []
+    problems = _check(RECURSIVE, widened)
+    assert {p.error_type for p in problems} == {"TYPE_NARROWED"}
+    assert "#/properties/value" in {p.path for p in problems}
+
+
+def test_connect_bytes_types_are_interchangeable() -> None:
+    old = {"type": "string", "connect.type": "bytes"}
+    new = {"type": "number", "connect.type": "bytes"}
+    assert _check(new, old) == []
+    assert _check({"type": "number"}, {"type": "string"})
+
+
+def test_ref_siblings_are_ignored_before_2019_but_kept_after() -> None:
+    d7_old = {"$ref": "#/definitions/s", "definitions": {"s": {"type": "string"}}}
+    d7_new = dict(d7_old, maxLength=3)
+    assert diff(d7_old, d7_new) == []
+    draft = "https://json-schema.org/draft/2020-12/schema"
+    old = {"$schema": draft, "$ref": "#/$defs/s", "$defs": {"s": {"type": "string"}}}
+    new = dict(old, maxLength=3)
+    assert _check(new, old)
+    assert _check(old, new) == []
+
+
+def test_wide_unions_stay_fast() -> None:
+    import time
+
+    branches = [{"type": "object", "properties": {f"f{i}": {"type": "string"}}, "required": [f"f{i}"]}
+                for i in range(40)]
+    old = {"oneOf": branches}
+    new = {"oneOf": list(reversed(branches)) + [{"type": "null"}]}
+    start = time.monotonic()
+    assert _check(new, old) == []
+    assert [p.error_type for p in _check(old, new)] == ["SUM_TYPE_NARROWED"]
+    assert time.monotonic() - start < 5
