@@ -84,15 +84,23 @@ def compile_schema(text: str, dependencies: Mapping[str, str]) -> Compiled:
         _check_import_name(name)
     root_fdp = decode_descriptor(text)
     decoded = {n: decode_descriptor(t) for n, t in dependencies.items()}
+    entry_options: dict[str, tuple[str, list[int]]] = {}
     with tempfile.TemporaryDirectory(prefix="schemawire-proto-") as tmp:
         base = Path(tmp)
         for name, dep_text in dependencies.items():
             fdp = decoded[name]
+            if fdp is None:
+                blanked_dep, positions = _blank_map_entry_options(dep_text)
+                entry_options[name] = (dep_text, positions)
+                dep_text = blanked_dep
             _write(base / name, format_file(fdp) if fdp is not None else dep_text)
         if root_fdp is None:
             root_name = _free_name(dependencies)
-            _write(base / root_name, text)
+            blanked, positions = _blank_map_entry_options(text)
+            entry_options[root_name] = (text, positions)
+            _write(base / root_name, blanked)
             files = _run_protoc(base, [root_name])
+            _restore_map_entries(files, entry_options)
             root_with_info = files[-1]
             hints = _hints(root_with_info, text)
             root = _strip_text_artifacts(root_with_info)
@@ -103,6 +111,7 @@ def compile_schema(text: str, dependencies: Mapping[str, str]) -> Compiled:
                 root_fdp.name = _free_name(dependencies)
             imports = list(root_fdp.dependency)
             files = _run_protoc(base, imports) if imports else []
+            _restore_map_entries(files, entry_options)
             root, hints, from_text = root_fdp, TypeHints(), False
     originals = {n: f for n, f in decoded.items() if f is not None}
     deps: list[descriptor_pb2.FileDescriptorProto] = []
@@ -116,6 +125,65 @@ def compile_schema(text: str, dependencies: Mapping[str, str]) -> Compiled:
         deps.append(f)
     pool = _build_pool(deps, root)
     return Compiled(root, tuple(deps) + (root,), pool, hints, from_text)
+
+
+_MAP_ENTRY_OPTION = re.compile(r"\boption\s+map_entry\s*=\s*true\s*;")
+
+
+def _blank_map_entry_options(text: str) -> tuple[str, list[int]]:
+    """Hide explicit `option map_entry = true;` statements from protoc.
+
+    Confluent's Java serializer registers the text of a descriptor, where map fields
+    appear as `repeated XEntry x` plus a nested XEntry message carrying that option.
+    protoc refuses the option when written by hand, so we blank it out (keeping every
+    line and column in place) and mark those messages as map entries afterwards.
+    """
+    positions = [m.start() for m in _MAP_ENTRY_OPTION.finditer(text)]
+    if not positions:
+        return text, []
+    blanked = _MAP_ENTRY_OPTION.sub(lambda m: " " * len(m.group(0)), text)
+    return blanked, positions
+
+
+def _restore_map_entries(
+    files: list[descriptor_pb2.FileDescriptorProto],
+    entry_options: Mapping[str, tuple[str, list[int]]],
+) -> None:
+    """Set map_entry on the innermost message around each blanked option (needs source info)."""
+    for f in files:
+        text, positions = entry_options.get(f.name, ("", []))
+        for pos in positions:
+            line = text.count("\n", 0, pos)
+            start = text.rfind("\n", 0, pos) + 1
+            col = _index_to_col(text[start:pos])
+            best: tuple[int, ...] | None = None
+            for loc in f.source_code_info.location:
+                path = tuple(loc.path)
+                if _is_message_path(path) and _span_contains(list(loc.span), line, col):
+                    if best is None or len(path) > len(best):
+                        best = path
+            if best is not None:
+                _message_at(f, best).options.map_entry = True
+
+
+def _index_to_col(prefix: str) -> int:
+    col = 0
+    for ch in prefix:
+        col = col + 8 - col % 8 if ch == "\t" else col + len(ch.encode("utf-8"))
+    return col
+
+
+def _span_contains(span: list[int], line: int, col: int) -> bool:
+    if len(span) == 3:
+        span = [span[0], span[1], span[0], span[2]]
+    return (span[0], span[1]) <= (line, col) < (span[2], span[3])
+
+
+def _message_at(f: descriptor_pb2.FileDescriptorProto, path: tuple[int, ...]):
+    message = f.message_type[path[1]]
+    for i in range(3, len(path), 2):
+        message = message.nested_type[path[i]]
+    return message
 
 
 def _check_import_name(name: str) -> None:

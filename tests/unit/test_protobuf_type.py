@@ -425,3 +425,46 @@ def test_type_positions_survive_tabs_multibyte_comments_and_crlf() -> None:
         'syntax = "proto3";\npackage p;\n\nmessage M {\n  N n = 1;\n  map<string, N> m = 2;\n}\n'
         "message N {}\n"
     )
+
+
+JAVA_STYLE_MAP = """\
+syntax = "proto3";
+package j;
+
+message TestMap {
+  repeated .j.TestMap.TestMapEntry test_map = 1;
+  Inner inner = 2;
+
+  message TestMapEntry {
+    option map_entry = true;
+  
+    string key = 1;
+    .j.TestMap.Inner value = 2;
+  }
+  message Inner {
+    int32 x = 1;
+  }
+}
+"""
+
+
+def test_descriptor_style_text_with_explicit_map_entry_is_accepted() -> None:
+    """Confluent's Java serializer registers map fields as explicit *Entry messages."""
+    schema = parse(JAVA_STYLE_MAP)
+    assert "  map<string, .j.TestMap.Inner> test_map = 1;\n" in schema.canonical()
+    assert "TestMapEntry" not in schema.canonical()
+    cls = schema.message_class("j.TestMap")
+    assert cls(test_map={"k": {"x": 3}}).test_map["k"].x == 3
+    plain = parse(
+        'syntax = "proto3";\npackage j;\nmessage TestMap {\n  map<string, Inner> test_map = 1;\n'
+        "  Inner inner = 2;\n  message Inner { int32 x = 1; }\n}\n"
+    )
+    assert plain.normalize().canonical() == schema.normalize().canonical()
+
+
+def test_explicit_map_entry_in_a_text_dependency() -> None:
+    dep = JAVA_STYLE_MAP
+    schema = parse('syntax = "proto3";\nimport "j.proto";\nmessage U { j.TestMap m = 1; }\n',
+                   {"j.proto": dep})
+    entry = schema.pool.FindMessageTypeByName("j.TestMap.TestMapEntry")
+    assert entry.GetOptions().map_entry
