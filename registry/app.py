@@ -70,6 +70,7 @@ def create_app(
     store: Store | None = None,
     max_body: int = DEFAULT_MAX_BODY,
     default_level: str = "BACKWARD",
+    synchronous: str = "NORMAL",
 ) -> ASGIApp:
     """The registry app over `store`, or over SQLite in `data_dir`."""
 
@@ -80,7 +81,7 @@ def create_app(
         if the_store is None:
             path = Path(data_dir or "data")
             path.mkdir(parents=True, exist_ok=True)
-            the_store = SqliteStore(path / "registry.db")
+            the_store = SqliteStore(path / "registry.db", synchronous=synchronous)
         app.state.registry = Registry(the_store, default_types(), default_level=default_level)
         app.state.max_body = max_body
         try:

@@ -62,7 +62,7 @@ def cmd_registry(args: argparse.Namespace) -> int:
     sock = _bind(args.host, args.port)
     if isinstance(sock, str):
         return _fail(sock)
-    app = create_app(data_dir, max_body=args.max_body)
+    app = create_app(data_dir, max_body=args.max_body, synchronous=args.sync.upper())
     return _serve(app, sock, "schemawire registry")
 
 
@@ -77,6 +77,9 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--data-dir", default=_env("DATA_DIR", "./data"), help="where data lives [SCHEMAWIRE_DATA_DIR]")
         p.add_argument("--max-body", type=int, default=int(_env("MAX_BODY", str(16 * 1024 * 1024))),
                        help="largest request body in bytes [SCHEMAWIRE_MAX_BODY]")
+        p.add_argument("--sync", choices=["normal", "full"], default=_env("SYNC", "normal").lower(),
+                       help="normal: acknowledged writes survive kill -9; full: also power loss, "
+                            "with an fsync per write [SCHEMAWIRE_SYNC]")
         return p
 
     service("registry", "run the Schema Registry", 8081).set_defaults(func=cmd_registry)

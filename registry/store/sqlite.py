@@ -1,7 +1,10 @@
 """The embedded store: one SQLite file in WAL mode.
 
-A write returns only after its transaction committed, so an acknowledged write
-survives kill -9 (and, with synchronous=FULL, power loss).
+A write returns only after its transaction committed to the WAL. With the default
+synchronous=NORMAL the commit is in the operating system's hands before the
+answer goes out, so an acknowledged write survives kill -9 of the server;
+synchronous=FULL adds an fsync per commit and survives power loss too, at about
+a fifth of the write rate.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from registry.store.base import (
 
 
 class SqliteStore:
-    def __init__(self, path: str | Path, *, synchronous: str = "FULL") -> None:
+    def __init__(self, path: str | Path, *, synchronous: str = "NORMAL") -> None:
         self.conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
         self.conn.execute("PRAGMA journal_mode=WAL")
         self.conn.execute(f"PRAGMA synchronous={synchronous}")
