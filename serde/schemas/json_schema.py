@@ -51,13 +51,14 @@ class JsonNumber(float):
         return self.text
 
 
+def _dialect_key(url: Any) -> str:
+    return url.split("://", 1)[-1].rstrip("#") if isinstance(url, str) else ""
+
+
 def draft_of(schema: Any) -> str:
     """The draft named by `$schema`; draft 7 when absent or unknown, as Confluent does."""
     if isinstance(schema, dict):
-        url = schema.get("$schema")
-        if isinstance(url, str):
-            key = url.split("://", 1)[-1].rstrip("#")
-            return _DRAFT_URLS.get(key, DRAFT7)
+        return _DRAFT_URLS.get(_dialect_key(schema.get("$schema")), DRAFT7)
     return DRAFT7
 
 
@@ -355,7 +356,10 @@ class JsonParsedSchema:
             raise SchemaParseError(f"Invalid JSON schema: cannot build a validator: {exc}") from None
 
     def _with_base(self) -> Any:
+        """The schema as validators get it: a local base URI, and draft 7 for unknown dialects."""
         schema = plain(self.schema)
+        if isinstance(schema, dict) and "$schema" in schema and _dialect_key(schema["$schema"]) not in _DRAFT_URLS:
+            schema = {**schema, "$schema": "http://json-schema.org/draft-07/schema#"}
         if isinstance(schema, dict) and "$id" not in schema and "id" not in schema:
             key = "id" if self.draft == DRAFT4 else "$id"
             return {key: self.resolver.root_base, **schema}
@@ -389,8 +393,9 @@ class JsonParsedSchema:
         registry = Registry(retrieve=retrieve).with_resources(
             (uri, Resource.from_contents(doc, default_specification=default)) for uri, doc in resources
         )
-        cls = jsonschema.validators.validator_for(self.schema, default=jsonschema.Draft7Validator)
-        return cls(self._with_base(), registry=registry)
+        schema = self._with_base()
+        cls = jsonschema.validators.validator_for(schema, default=jsonschema.Draft7Validator)
+        return cls(schema, registry=registry)
 
     def validate(self, value: Any) -> None:
         """Raise RecordValidationError naming the JSON path of the first value that does not validate."""
@@ -429,6 +434,8 @@ class JsonSchemaType:
             if not isinstance(dep, (dict, bool)):
                 raise SchemaParseError(f"Invalid JSON schema reference '{name}': not a schema")
             deps[name] = dep
+        if isinstance(schema, dict) and not isinstance(schema.get("$schema", ""), str):
+            raise SchemaParseError("Invalid JSON schema at '#/$schema': must be a URI string")
         draft = draft_of(schema)
         if validate:
             _check_metaschema(schema)

@@ -270,3 +270,31 @@ def test_pure_python_fallback(monkeypatch: pytest.MonkeyPatch) -> None:
     deps = {"x.json": '{"type": "string"}'}
     with pytest.raises(RecordValidationError):
         parse('{"properties": {"a": {"$ref": "x.json"}}}', deps).validate({"a": 1})
+
+
+@pytest.mark.parametrize("dialect", ["http://example.com/my-dialect", "http://json-schema.org/schema#"])
+def test_unknown_dialects_are_treated_as_draft_7(dialect: str) -> None:
+    parsed = parse(json.dumps({"$schema": dialect, "type": "string"}))
+    assert parsed.draft == "draft7"
+    parsed.validate("x")
+    with pytest.raises(RecordValidationError):
+        parsed.validate(1)
+
+
+def test_dialect_must_be_a_string() -> None:
+    with pytest.raises(SchemaParseError, match=r"\$schema"):
+        parse('{"$schema": 5}')
+
+
+@pytest.mark.parametrize(
+    ("dialect", "draft"),
+    [
+        ("http://json-schema.org/draft-04/schema#", "draft4"),
+        ("http://json-schema.org/draft-06/schema#", "draft6"),
+        ("https://json-schema.org/draft-07/schema", "draft7"),
+        ("https://json-schema.org/draft/2019-09/schema", "2019-09"),
+        ("https://json-schema.org/draft/2020-12/schema", "2020-12"),
+    ],
+)
+def test_known_dialects(dialect: str, draft: str) -> None:
+    assert parse(json.dumps({"$schema": dialect})).draft == draft
