@@ -299,8 +299,13 @@ def _hints(fdp: descriptor_pb2.FileDescriptorProto, text: str) -> TypeHints:
     statements: dict[tuple[int, ...], list[tuple[int, list[int]]]] = {}
     bounds: dict[tuple[int, ...], list[list[int]]] = {}
     syntax_written = False
+    children: dict[tuple[int, ...], list[int]] = {}
     for loc in fdp.source_code_info.location:
         path = tuple(loc.path)
+        if path:
+            seen = children.setdefault(path[:-1], [])
+            if path[-1] not in seen:
+                seen.append(path[-1])
         if _is_range_statement(path):
             statements.setdefault(path[:-1], []).append((path[-1], []))
         elif len(path) > 2 and _is_range_statement(path[:-1]):
@@ -320,7 +325,8 @@ def _hints(fdp: descriptor_pb2.FileDescriptorProto, text: str) -> TypeHints:
     written_ranges = frozenset(p for p, spans in bounds.items() if len(spans) == 2
                                and spans[0] != spans[1])
     frozen = {k: tuple((f, tuple(i)) for f, i in v) for k, v in statements.items()}
-    return TypeHints(types, syntax_written, extendees, frozen, written_ranges)
+    order = {k: tuple(v) for k, v in children.items()}
+    return TypeHints(types, syntax_written, extendees, frozen, written_ranges, order)
 
 
 def _is_message_path(path: tuple[int, ...]) -> bool:

@@ -84,6 +84,8 @@ class TypeHints:
     statements: Mapping[tuple[int, ...], tuple[tuple[int, tuple[int, ...]], ...]] = field(
         default_factory=dict)
     written_ranges: frozenset[tuple[int, ...]] = frozenset()  # `N to N` written as a range
+    # options-message path (e.g. (8,) for file options) -> option field numbers as written
+    option_order: Mapping[tuple[int, ...], tuple[int, ...]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -97,6 +99,7 @@ class _Opt:
     name: str
     value: Any
     custom: bool = False
+    number: int = 0  # field number in the options message, to restore the written order
 
 
 @dataclass(frozen=True)
@@ -182,7 +185,7 @@ class _Formatter:
             out.append("\n")
             out.extend(f'import "{n}";\n' for n in imports)
             out.extend(f'import public "{n}";\n' for n in publics)
-        opts = self.options(f, FILE_OPTIONS)
+        opts = self.options(f, FILE_OPTIONS, opath=(8,))
         if opts:
             out.append("\n")
             out.extend(self.option_stmt(o) for o in opts)
@@ -207,7 +210,7 @@ class _Formatter:
         if reserved:
             out.append("\n")
             out.extend(_indent(r) for r in reserved)
-        opts = self.options(m, MESSAGE_OPTIONS)
+        opts = self.options(m, MESSAGE_OPTIONS, opath=path + (7,))
         if opts:
             out.append("\n")
             out.extend(_indent(self.option_stmt(o)) for o in opts)
@@ -224,7 +227,7 @@ class _Formatter:
             members = [(i, f) for i, f in enumerate(m.field)
                        if f.HasField("oneof_index") and f.oneof_index == idx]
             if members:
-                oneofs.append((m.oneof_decl[idx], members))
+                oneofs.append((idx, members))
         if self.normalize:
             oneofs = [(o, sorted(ms, key=lambda p: p[1].number)) for o, ms in oneofs]
             oneofs.sort(key=lambda p: p[1][0][1].number)
@@ -249,10 +252,11 @@ class _Formatter:
         out.append("}\n")
         return "".join(out)
 
-    def oneof(self, o: d.OneofDescriptorProto, members: list, path: tuple[int, ...],
+    def oneof(self, idx: int, members: list, path: tuple[int, ...],
               m: d.DescriptorProto) -> str:
+        o = m.oneof_decl[idx]
         out = [f"oneof {o.name} {{"]
-        opts = self.options(o, ONEOF_OPTIONS)
+        opts = self.options(o, ONEOF_OPTIONS, opath=path + (8, idx, 2))
         if opts:
             out.append("\n")
             out.extend(_indent(self.option_stmt(x)) for x in opts)
@@ -270,7 +274,7 @@ class _Formatter:
         ftype = self.type_text(f, path, entry)
         head = f"{label} " if label else ""
         text = f"{head}{ftype} {f.name} = {f.number}"
-        opts = self.options(f, FIELD_OPTIONS, targets=True)
+        opts = self.options(f, FIELD_OPTIONS, opath=path + (8,), targets=True)
         if f.HasField("default_value") and not self.proto3:
             opts.append(_Opt("default", _default_value(f)))
         if f.HasField("json_name"):
@@ -326,16 +330,16 @@ class _Formatter:
         if reserved:
             out.append("\n")
             out.extend(_indent(r) for r in reserved)
-        opts = self.options(e, ENUM_OPTIONS)
+        opts = self.options(e, ENUM_OPTIONS, opath=path + (3,))
         if not reserved and (opts or e.value):
             out.append("\n")
         out.extend(_indent(self.option_stmt(o)) for o in opts)
-        values = list(e.value)
+        values = list(enumerate(e.value))
         if self.normalize:
-            values.sort(key=lambda v: (v.number, v.name))
-        for v in values:
+            values.sort(key=lambda p: (p[1].number, p[1].name))
+        for vi, v in values:
             text = f"{v.name} = {v.number}"
-            vopts = self.options(v, ENUM_VALUE_OPTIONS)
+            vopts = self.options(v, ENUM_VALUE_OPTIONS, opath=path + (2, vi, 3))
             if vopts:
                 text += " " + self.option_list(vopts)
             out.append(_indent(text + ";\n"))
@@ -406,7 +410,7 @@ class _Formatter:
 
     def service(self, s: d.ServiceDescriptorProto, path: tuple[int, ...]) -> str:
         out = [f"service {s.name} {{"]
-        opts = self.options(s, SERVICE_OPTIONS)
+        opts = self.options(s, SERVICE_OPTIONS, opath=path + (3,))
         if opts:
             out.append("\n")
             out.extend(_indent(self.option_stmt(o)) for o in opts)
@@ -418,7 +422,7 @@ class _Formatter:
                 req = ("stream " if m.client_streaming else "") + (written_in or m.input_type)
                 resp = ("stream " if m.server_streaming else "") + (written_out or m.output_type)
                 text = f"rpc {m.name} ({req}) returns ({resp})"
-                mopts = self.options(m, METHOD_OPTIONS)
+                mopts = self.options(m, METHOD_OPTIONS, opath=path + (2, i, 4))
                 if mopts:
                     text += " {\n" + "".join(_indent(self.option_stmt(o)) for o in mopts) + "}"
                 out.append(_indent(text + ";\n"))
@@ -426,7 +430,10 @@ class _Formatter:
         return "".join(out)
 
     # -- options ------------------------------------------------------------
-    def options(self, owner: Any, standard: Sequence[str], *, targets: bool = False) -> list[_Opt]:
+    def options(self, owner: Any, standard: Sequence[str], *, opath: tuple[int, ...] = (),
+                targets: bool = False) -> list[_Opt]:
+        """Standard then custom options; in written order for text input, by name when
+        normalizing, else in Confluent's descriptor order."""
         if not owner.HasField("options"):
             return []
         msg = owner.options
@@ -434,17 +441,22 @@ class _Formatter:
         known = msg.DESCRIPTOR.fields_by_name
         for name in standard:
             if name in known and msg.HasField(name):
-                opts.append(_Opt(name, _option_value(msg, msg.DESCRIPTOR.fields_by_name[name],
-                                                    getattr(msg, name))))
+                fd = known[name]
+                opts.append(_Opt(name, _option_value(msg, fd, getattr(msg, name)),
+                                 number=fd.number))
         if targets and "targets" in msg.DESCRIPTOR.fields_by_name:
             fd = msg.DESCRIPTOR.fields_by_name["targets"]
-            opts += [_Opt("targets", _Raw(fd.enum_type.values_by_number[t].name))
+            opts += [_Opt("targets", _Raw(fd.enum_type.values_by_number[t].name), number=fd.number)
                      for t in msg.targets]
         if msg.HasField("features"):
-            opts.append(_Opt("features", _message_value(msg.features)))
+            opts.append(_Opt("features", _message_value(msg.features),
+                             number=known["features"].number))
         opts += self.custom_options(msg)
         if self.normalize:
             opts.sort(key=lambda o: o.name)
+        elif opath in self.hints.option_order:
+            order = self.hints.option_order[opath]
+            opts.sort(key=lambda o: order.index(o.number) if o.number in order else len(order))
         return opts
 
     def custom_options(self, msg: Any) -> list[_Opt]:
@@ -459,7 +471,8 @@ class _Formatter:
                 continue
             values = value if _is_repeated(fd) else [value]
             for v in values:
-                out.append(_Opt(fd.full_name, _option_value(None, fd, v), custom=True))
+                out.append(_Opt(fd.full_name, _option_value(None, fd, v), custom=True,
+                                number=fd.number))
         return out
 
     def option_stmt(self, o: _Opt) -> str:
