@@ -20,6 +20,7 @@ from urllib.parse import unquote, urldefrag, urljoin
 from serde.errors import RecordValidationError, SchemaParseError
 
 MAX_DEPTH = 200
+MAX_RECORD_DEPTH = 1000
 # A base for documents without `$id`. It must use a scheme `urljoin` treats as
 # hierarchical; it is never fetched.
 DEFAULT_BASE = "http://schemawire.invalid/root.json"
@@ -345,14 +346,17 @@ class JsonParsedSchema:
         resources = self._resources()
         try:
             import jsonschema_rs
-        except ImportError:  # pragma: no cover - exercised only without the wheel
+        except ImportError:
             return self._python_validator(resources)
+        if not hasattr(jsonschema_rs, "Registry"):  # releases before registries existed
+            return self._python_validator(resources)
+        referencing_error = getattr(jsonschema_rs, "ReferencingError", ValueError)
         try:
             registry = jsonschema_rs.Registry(resources, retriever=_refuse_retrieval)
             return jsonschema_rs.validator_for(
                 self._with_base(), registry=registry, retriever=_refuse_retrieval
             )
-        except (ValueError, jsonschema_rs.ReferencingError) as exc:
+        except (ValueError, referencing_error) as exc:
             raise SchemaParseError(f"Invalid JSON schema: cannot build a validator: {exc}") from None
 
     def _with_base(self) -> Any:
@@ -397,15 +401,41 @@ class JsonParsedSchema:
         cls = jsonschema.validators.validator_for(schema, default=jsonschema.Draft7Validator)
         return cls(schema, registry=registry)
 
+    @cached_property
+    def _may_recurse(self) -> bool:
+        """Only through references can validation descend deeper than the schema itself."""
+        text = self.canonical()
+        return bool(self.dependencies) or any(k in text for k in ('"$ref"', '"$dynamicRef"', '"$recursiveRef"'))
+
     def validate(self, value: Any) -> None:
-        """Raise RecordValidationError naming the JSON path of the first value that does not validate."""
+        """Raise RecordValidationError naming the JSON path of the first value that does not validate.
+
+        Records nested absurdly deep are refused before a recursive schema walks
+        them: the native validator recurses on the C stack.
+        """
         validator = self.validator
+        if self._may_recurse and _too_deep(value, MAX_RECORD_DEPTH):
+            raise RecordValidationError(
+                f"JSON record nests deeper than {MAX_RECORD_DEPTH} levels", path="#/"
+            )
         errors = list(validator.iter_errors(value))
         if not errors:
             return
         best = min(errors, key=lambda e: len(_instance_path(e)))
         path = "#/" + "/".join(str(p) for p in _instance_path(best))
         raise RecordValidationError(f"JSON record does not match its schema: {best.message}", path=path)
+
+
+def _too_deep(value: Any, limit: int) -> bool:
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, (dict, list, tuple)):
+            if depth > limit:
+                return True
+            children = item.values() if isinstance(item, dict) else item
+            stack.extend((child, depth + 1) for child in children if isinstance(child, (dict, list, tuple)))
+    return False
 
 
 def _instance_path(error: Any) -> list[Any]:

@@ -298,3 +298,23 @@ def test_dialect_must_be_a_string() -> None:
 )
 def test_known_dialects(dialect: str, draft: str) -> None:
     assert parse(json.dumps({"$schema": dialect})).draft == draft
+
+
+def _nested_list(levels: int) -> list:
+    outer: list = []
+    current = outer
+    for _ in range(levels - 1):
+        inner: list = []
+        current.append(inner)
+        current = inner
+    return outer
+
+
+def test_absurdly_deep_records_are_refused_for_recursive_schemas() -> None:
+    from serde.schemas.json_schema import MAX_RECORD_DEPTH
+
+    recursive = parse('{"type": "array", "items": {"$ref": "#"}}')
+    recursive.validate(_nested_list(MAX_RECORD_DEPTH))
+    with pytest.raises(RecordValidationError, match="deeper"):
+        recursive.validate(_nested_list(100_000))
+    parse('{"type": "array"}').validate(_nested_list(100_000))  # nothing walks it

@@ -72,7 +72,7 @@ class ModernLoader:
             node.title = value["title"]
         if isinstance(value.get("description"), str):
             node.description = value["description"]
-        if "default" in value:
+        if value.get("default") is not None:  # the translator turns a JSON null default into "none"
             node.default = value["default"]
         unknown = {k: v for k, v in value.items() if k not in _KNOWN}
         if unknown:
