@@ -19,7 +19,8 @@ from registry.store.base import Store
 from registry.store.sqlite import SqliteStore
 from registry.types import default_types
 
-ROUTES = [*server.ROUTES, *schemas.ROUTES, *subjects.ROUTES, *settings.ROUTES]
+# The hot read paths first: Starlette tries routes in order.
+ROUTES = [*schemas.ROUTES, *subjects.ROUTES, *settings.ROUTES, *server.ROUTES]
 
 
 class ContextPaths:

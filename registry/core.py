@@ -12,6 +12,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
+
 from registry import errors
 from registry import subjects as subj
 from registry.compat.levels import LEVELS, Previous, check
@@ -81,6 +83,7 @@ class Registry:
         self.state = State()
         self.state.load(store.load())
         self._parsed: dict[tuple[str, int], ParsedSchema] = {}
+        self._by_id_bytes: dict[int, bytes] = {}  # the hot GET /schemas/ids/{id}, default context
 
     # -- plumbing ------------------------------------------------------------------------
 
@@ -91,6 +94,8 @@ class Registry:
             raise errors.store_error(f"Error while writing to the store: {exc}") from None
         for r in records:
             self.state.apply(r)
+            if isinstance(r, VersionRemoved):
+                self._by_id_bytes.clear()
 
     def _plugin(self, schema_type: str) -> TypePlugin:
         plugin = self.types.get(schema_type)
@@ -575,6 +580,13 @@ class Registry:
         if fetch_max_id:
             out["maxId"] = self.state.contexts[rec.context].max_id
         return out
+
+    def schema_bytes_by_id(self, id_: int) -> bytes:
+        """`schema_by_id` with no parameters, rendered once per id."""
+        body = self._by_id_bytes.get(id_)
+        if body is None:
+            body = self._by_id_bytes[id_] = orjson.dumps(self.schema_by_id(id_))
+        return body
 
     def schema_text_by_id(self, id_: int, *, subject: str | None = None, fmt: str | None = None) -> str:
         return self._text_of(self._schema_record(id_, subject), fmt)

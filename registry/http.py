@@ -7,6 +7,7 @@ that lives here, once; handlers take parsed input and return plain values.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from functools import lru_cache
 from typing import Any
 
 import orjson
@@ -27,6 +28,7 @@ class Text(str):
     """A handler result written raw (the `/schema` endpoints), not as a JSON string."""
 
 
+@lru_cache(maxsize=512)
 def negotiate(accept: str | None) -> str | None:
     """The response media type for an Accept header, or None for 406."""
     if not accept:
@@ -118,8 +120,7 @@ def integer(request: Request, name: str, default: int) -> int:
 Handler = Callable[[Request, Any], Any]
 
 
-def endpoint(fn: Handler, *, body: bool = False, max_body: int = DEFAULT_MAX_BODY
-             ) -> Callable[[Request], Awaitable[Response]]:
+def endpoint(fn: Handler, *, body: bool = False) -> Callable[[Request], Awaitable[Response]]:
     """Wrap a handler `fn(request, body) -> value` with negotiation and error mapping."""
 
     async def route(request: Request) -> Response:
@@ -131,6 +132,8 @@ def endpoint(fn: Handler, *, body: bool = False, max_body: int = DEFAULT_MAX_BOD
             result = fn(request, payload)
         except RegistryError as exc:
             return error_response(exc, media)
+        if isinstance(result, bytes):
+            return Response(result, media_type=media)
         if isinstance(result, Text):
             return Response(result.encode(), media_type=media)
         if isinstance(result, Response):

@@ -13,6 +13,8 @@ def _registry(request: Request):
 
 
 def by_id(request: Request, _):
+    if not request.scope["query_string"]:
+        return _registry(request).schema_bytes_by_id(request.path_params["id"])
     q = request.query_params
     return _registry(request).schema_by_id(
         request.path_params["id"], subject=q.get("subject"), fmt=q.get("format"),
@@ -58,9 +60,9 @@ def types(request: Request, _):
 
 
 ROUTES = [
+    Route("/schemas/ids/{id:int}", endpoint(by_id), methods=["GET"]),
     Route("/schemas", endpoint(listing), methods=["GET"]),
     Route("/schemas/types", endpoint(types), methods=["GET"]),
-    Route("/schemas/ids/{id:int}", endpoint(by_id), methods=["GET"]),
     Route("/schemas/ids/{id:int}/schema", endpoint(text_by_id), methods=["GET"]),
     Route("/schemas/ids/{id:int}/subjects", endpoint(id_subjects), methods=["GET"]),
     Route("/schemas/ids/{id:int}/versions", endpoint(id_versions), methods=["GET"]),
