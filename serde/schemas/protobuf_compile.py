@@ -300,12 +300,19 @@ def _hints(fdp: descriptor_pb2.FileDescriptorProto, text: str) -> TypeHints:
     bounds: dict[tuple[int, ...], list[list[int]]] = {}
     syntax_written = False
     children: dict[tuple[int, ...], list[int]] = {}
+    option_names: dict[tuple[int, ...], str] = {}
+    repeated: set[tuple[int, ...]] = set()
     for loc in fdp.source_code_info.location:
         path = tuple(loc.path)
         if path:
             seen = children.setdefault(path[:-1], [])
             if path[-1] not in seen:
                 seen.append(path[-1])
+                name = _written_option_name(_slice(lines, list(loc.span)) or "")
+                if name and path[-1] >= 1000:  # extension numbers of options messages
+                    option_names[path] = name
+            else:
+                repeated.add(path)
         if _is_range_statement(path):
             statements.setdefault(path[:-1], []).append((path[-1], []))
         elif len(path) > 2 and _is_range_statement(path[:-1]):
@@ -326,7 +333,14 @@ def _hints(fdp: descriptor_pb2.FileDescriptorProto, text: str) -> TypeHints:
                                and spans[0] != spans[1])
     frozen = {k: tuple((f, tuple(i)) for f, i in v) for k, v in statements.items()}
     order = {k: tuple(v) for k, v in children.items()}
-    return TypeHints(types, syntax_written, extendees, frozen, written_ranges, order)
+    option_names = {k: v for k, v in option_names.items() if k not in repeated}
+    return TypeHints(types, syntax_written, extendees, frozen, written_ranges, order, option_names)
+
+
+def _written_option_name(written: str) -> str | None:
+    """`(name)` of a custom option written as `(name) = value`, else None."""
+    m = re.match(r"\s*(?:option\s+)?\(\s*(\.?[A-Za-z_][\w.]*)\s*\)\s*[=:{]", written)
+    return m.group(1) if m else None
 
 
 def _is_message_path(path: tuple[int, ...]) -> bool:

@@ -86,6 +86,8 @@ class TypeHints:
     written_ranges: frozenset[tuple[int, ...]] = frozenset()  # `N to N` written as a range
     # options-message path (e.g. (8,) for file options) -> option field numbers as written
     option_order: Mapping[tuple[int, ...], tuple[int, ...]] = field(default_factory=dict)
+    # options path + extension number -> the custom option's name as written, `(name) = v`
+    option_names: Mapping[tuple[int, ...], str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -451,7 +453,11 @@ class _Formatter:
         if msg.HasField("features"):
             opts.append(_Opt("features", _message_value(msg.features),
                              number=known["features"].number))
-        opts += self.custom_options(msg)
+        custom = self.custom_options(msg)
+        if not self.normalize:
+            custom = [_Opt(self.hints.option_names.get(opath + (o.number,), o.name), o.value,
+                           True, o.number) for o in custom]
+        opts += custom
         if self.normalize:
             opts.sort(key=lambda o: o.name)
         elif opath in self.hints.option_order:

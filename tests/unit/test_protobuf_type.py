@@ -468,3 +468,22 @@ def test_explicit_map_entry_in_a_text_dependency() -> None:
                    {"j.proto": dep})
     entry = schema.pool.FindMessageTypeByName("j.TestMap.TestMapEntry")
     assert entry.GetOptions().map_entry
+
+
+def test_options_keep_written_order_and_names() -> None:
+    text = (
+        'syntax = "proto3";\npackage acme;\nimport "google/protobuf/descriptor.proto";\n'
+        'option java_outer_classname = "X";\noption (fopt) = 5;\noption java_package = "y";\n'
+        "extend google.protobuf.FileOptions { int32 fopt = 50002; }\n"
+        "extend google.protobuf.FieldOptions { int32 my_opt = 50001; }\n"
+        "message M {\n  int32 a = 1 [(my_opt) = 3, deprecated = true];\n}\n"
+    )
+    schema = parse(text)
+    canonical = schema.canonical()
+    assert 'option java_outer_classname = "X";\noption (fopt) = 5;\noption java_package = "y";\n' \
+        in canonical
+    assert "  int32 a = 1 [\n    (my_opt) = 3,\n    deprecated = true\n  ];\n" in canonical
+    normalized = schema.normalize().canonical()
+    assert 'option (acme.fopt) = 5;\noption java_outer_classname = "X";\n' in normalized
+    assert "    (acme.my_opt) = 3,\n    deprecated = true\n" in normalized
+    assert parse(canonical).canonical() == canonical
