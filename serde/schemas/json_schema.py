@@ -1,9 +1,9 @@
 """JSON Schema: parsing, Confluent's canonical text, `$ref` resolution and record validation.
 
 Confluent stores Jackson's compact serialisation of the parsed tree: keys in the
-order given, numbers as written, non-ASCII left unescaped. Numbers therefore keep
-their source text here (`1.0` must not become `1`), which is why the tree is
-serialised by a small writer of our own instead of `json.dumps`.
+order given, decimals as exact BigDecimals (`1.0` must not become `1`), non-ASCII
+left unescaped. That is why the tree is serialised by a small writer of our own
+instead of `json.dumps`.
 
 References are resolved only from the document itself and from the texts the
 registry passes as dependencies; nothing is ever fetched over the network.
@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Mapping
+from decimal import Decimal
 from functools import cached_property
 from typing import Any
 from urllib.parse import unquote, urldefrag, urljoin
@@ -39,13 +40,19 @@ _DATA_KEYWORDS = frozenset({"enum", "const", "default", "examples"})
 
 
 class JsonNumber(float):
-    """A JSON number with a fraction or exponent that remembers how it was written."""
+    """A JSON number with a fraction or exponent, remembering its exact decimal text.
+
+    Confluent reads such numbers as Java BigDecimal and writes them back with
+    `BigDecimal.toString()`: `1.0` stays `1.0`, `1e5` becomes `1E+5`. Python's
+    `Decimal` follows the same to-scientific-string rules.
+    """
 
     text: str
 
     def __new__(cls, text: str) -> "JsonNumber":
         obj = super().__new__(cls, text)
-        obj.text = text
+        exact = Decimal(text)
+        obj.text = str(exact.copy_abs() if exact.is_zero() else exact)  # BigDecimal has no -0
         return obj
 
     def __repr__(self) -> str:
