@@ -476,9 +476,21 @@ class JsonSchemaType:
         draft = draft_of(schema)
         if validate:
             _check_metaschema(schema)
+            _check_reserved_names(schema)
         parsed = JsonParsedSchema(schema, deps, draft)
         parsed.resolver.check_all(schema, parsed.resolver.root_base)
         return parsed
+
+
+def _check_reserved_names(schema: Any) -> None:
+    """Confluent refuses new schemas whose top-level properties start with `$$`."""
+    props = schema.get("properties") if isinstance(schema, dict) else None
+    if isinstance(props, dict):
+        for name in props:
+            if name.startswith("$$"):
+                raise SchemaParseError(
+                    f"Invalid JSON schema at '#/properties/{name}': Field names cannot start with $$ prefix"
+                )
 
 
 def _check_metaschema(schema: Any) -> None:

@@ -326,3 +326,10 @@ def test_absurdly_deep_records_are_refused_for_recursive_schemas() -> None:
     with pytest.raises(RecordValidationError, match="deeper"):
         recursive.validate(_nested_list(100_000))
     parse('{"type": "array"}').validate(_nested_list(100_000))  # nothing walks it
+
+
+def test_new_schemas_may_not_use_the_reserved_field_prefix() -> None:
+    text = '{"type": "object", "properties": {"$$meta": {"type": "string"}}}'
+    with pytest.raises(SchemaParseError, match=r"\$\$ prefix"):
+        parse(text)
+    assert parse(text, validate=False).canonical() == '{"type":"object","properties":{"$$meta":{"type":"string"}}}'
