@@ -27,11 +27,12 @@ from grpc_tools import _protoc_compiler
 
 from serde.errors import SchemaParseError
 from serde.schemas.protobuf_source import (
+    TypeHints,
     blank_map_entry_options,
     restore_map_entries,
     written_hints,
 )
-from serde.schemas.protobuf_text import TypeHints, default_json_name, format_file
+from serde.schemas.protobuf_text import default_json_name, format_file
 
 MAX_SCHEMA_CHARS = 4_000_000
 ROOT_NAME = "default.proto"

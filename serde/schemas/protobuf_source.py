@@ -15,10 +15,34 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 from google.protobuf import descriptor_pb2
 
-from serde.schemas.protobuf_text import TypeHints
+
+@dataclass(frozen=True)
+class TypeHints:
+    """What the author wrote, recovered from protoc's source info for .proto text input.
+
+    `types` maps a field's or method's descriptor path (as in SourceCodeInfo) to the
+    type text as written; `syntax_written` says a `syntax` line was present;
+    `extendees` maps an extension field's path to its `extend` target as written.
+    """
+
+    types: Mapping[tuple[int, ...], str] = field(default_factory=dict)
+    syntax_written: bool = False
+    extendees: Mapping[tuple[int, ...], str] = field(default_factory=dict)
+    # message/enum path -> its reserved/extensions statements as written:
+    # (descriptor field number, indexes of the ranges or names in that statement)
+    statements: Mapping[tuple[int, ...], tuple[tuple[int, tuple[int, ...]], ...]] = field(
+        default_factory=dict)
+    written_ranges: frozenset[tuple[int, ...]] = frozenset()  # `N to N` written as a range
+    # options-message path (e.g. (8,) for file options) -> option field numbers as written
+    option_order: Mapping[tuple[int, ...], tuple[int, ...]] = field(default_factory=dict)
+    # options path + extension number -> the custom option's name as written, `(name) = v`
+    option_names: Mapping[tuple[int, ...], str] = field(default_factory=dict)
+
+
 
 _MAP_ENTRY_OPTION = re.compile(r"\boption\s+map_entry\s*=\s*true\s*;")
 

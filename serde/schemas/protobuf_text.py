@@ -15,10 +15,20 @@ qualified type names.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 from google.protobuf import descriptor_pb2 as d
+
+from serde.schemas.protobuf_options import (
+    Opt,
+    Raw,
+    default_value,
+    escape,
+    is_repeated,
+    message_value,
+    option_value,
+)
+from serde.schemas.protobuf_source import TypeHints
 
 FDP = d.FieldDescriptorProto
 MAX_TAG = 536_870_911
@@ -67,48 +77,6 @@ ONEOF_OPTIONS: tuple[str, ...] = ()
 OptionDecoder = Callable[[Any], Any]
 
 
-@dataclass(frozen=True)
-class TypeHints:
-    """What the author wrote, recovered from protoc's source info for .proto text input.
-
-    `types` maps a field's or method's descriptor path (as in SourceCodeInfo) to the
-    type text as written; `syntax_written` says a `syntax` line was present;
-    `extendees` maps an extension field's path to its `extend` target as written.
-    """
-
-    types: Mapping[tuple[int, ...], str] = field(default_factory=dict)
-    syntax_written: bool = False
-    extendees: Mapping[tuple[int, ...], str] = field(default_factory=dict)
-    # message/enum path -> its reserved/extensions statements as written:
-    # (descriptor field number, indexes of the ranges or names in that statement)
-    statements: Mapping[tuple[int, ...], tuple[tuple[int, tuple[int, ...]], ...]] = field(
-        default_factory=dict)
-    written_ranges: frozenset[tuple[int, ...]] = frozenset()  # `N to N` written as a range
-    # options-message path (e.g. (8,) for file options) -> option field numbers as written
-    option_order: Mapping[tuple[int, ...], tuple[int, ...]] = field(default_factory=dict)
-    # options path + extension number -> the custom option's name as written, `(name) = v`
-    option_names: Mapping[tuple[int, ...], str] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class _Opt:
-    """One option: a name, whether it is a custom (parenthesized) one, and its value.
-
-    Values are str (quoted on output), bool, int/float, _Raw (enum names, written
-    bare), dict (message values) or list.
-    """
-
-    name: str
-    value: Any
-    custom: bool = False
-    number: int = 0  # field number in the options message, to restore the written order
-
-
-@dataclass(frozen=True)
-class _Raw:
-    text: str
-
-
 def format_file(
     fdp: d.FileDescriptorProto,
     *,
@@ -133,15 +101,6 @@ def default_json_name(name: str) -> str:
         else:
             out.append(ch)
     return "".join(out)
-
-
-def escape(text: str) -> str:
-    """Escape a string literal the way Confluent's formatter does."""
-    table = {
-        "\a": "\\a", "\b": "\\b", "\f": "\\f", "\n": "\\n", "\r": "\\r", "\t": "\\t",
-        "\v": "\\v", "\\": "\\\\", "'": "\\'", '"': '\\"',
-    }
-    return "".join(table.get(ch, ch) for ch in text)
 
 
 def _indent(text: str) -> str:
@@ -278,9 +237,9 @@ class _Formatter:
         text = f"{head}{ftype} {f.name} = {f.number}"
         opts = self.options(f, FIELD_OPTIONS, opath=path + (8,), targets=True)
         if f.HasField("default_value") and not self.proto3:
-            opts.append(_Opt("default", _default_value(f)))
+            opts.append(Opt("default", default_value(f)))
         if f.HasField("json_name"):
-            opts.append(_Opt("json_name", f.json_name))
+            opts.append(Opt("json_name", f.json_name))
         if self.normalize:
             opts.sort(key=lambda o: o.name)
         if opts:
@@ -433,29 +392,29 @@ class _Formatter:
 
     # -- options ------------------------------------------------------------
     def options(self, owner: Any, standard: Sequence[str], *, opath: tuple[int, ...] = (),
-                targets: bool = False) -> list[_Opt]:
+                targets: bool = False) -> list[Opt]:
         """Standard then custom options; in written order for text input, by name when
         normalizing, else in Confluent's descriptor order."""
         if not owner.HasField("options"):
             return []
         msg = owner.options
-        opts: list[_Opt] = []
+        opts: list[Opt] = []
         known = msg.DESCRIPTOR.fields_by_name
         for name in standard:
             if name in known and msg.HasField(name):
                 fd = known[name]
-                opts.append(_Opt(name, _option_value(msg, fd, getattr(msg, name)),
+                opts.append(Opt(name, option_value(msg, fd, getattr(msg, name)),
                                  number=fd.number))
         if targets and "targets" in msg.DESCRIPTOR.fields_by_name:
             fd = msg.DESCRIPTOR.fields_by_name["targets"]
-            opts += [_Opt("targets", _Raw(fd.enum_type.values_by_number[t].name), number=fd.number)
+            opts += [Opt("targets", Raw(fd.enum_type.values_by_number[t].name), number=fd.number)
                      for t in msg.targets]
         if msg.HasField("features"):
-            opts.append(_Opt("features", _message_value(msg.features),
+            opts.append(Opt("features", message_value(msg.features),
                              number=known["features"].number))
         custom = self.custom_options(msg)
         if not self.normalize:
-            custom = [_Opt(self.hints.option_names.get(opath + (o.number,), o.name), o.value,
+            custom = [Opt(self.hints.option_names.get(opath + (o.number,), o.name), o.value,
                            True, o.number) for o in custom]
         opts += custom
         if self.normalize:
@@ -465,26 +424,26 @@ class _Formatter:
             opts.sort(key=lambda o: order.index(o.number) if o.number in order else len(order))
         return opts
 
-    def custom_options(self, msg: Any) -> list[_Opt]:
+    def custom_options(self, msg: Any) -> list[Opt]:
         if self.decode is None:
             return []
         decoded = self.decode(msg)
         if decoded is None:
             return []
-        out: list[_Opt] = []
+        out: list[Opt] = []
         for fd, value in decoded.ListFields():
             if not fd.is_extension:
                 continue
-            values = value if _is_repeated(fd) else [value]
+            values = value if is_repeated(fd) else [value]
             for v in values:
-                out.append(_Opt(fd.full_name, _option_value(None, fd, v), custom=True,
+                out.append(Opt(fd.full_name, option_value(None, fd, v), custom=True,
                                 number=fd.number))
         return out
 
-    def option_stmt(self, o: _Opt) -> str:
+    def option_stmt(self, o: Opt) -> str:
         return f"option {self.option_text(o)};\n"
 
-    def option_text(self, o: _Opt) -> str:
+    def option_text(self, o: Opt) -> str:
         name = f"({o.name})" if o.custom else o.name
         v = o.value
         if isinstance(v, dict):
@@ -494,7 +453,7 @@ class _Formatter:
         return f"{name} = {self.scalar(v)}"
 
     def option_list(self, items: Sequence[Any]) -> str:
-        rendered = [self.option_text(x) if isinstance(x, _Opt) else self.map_value(x) for x in items]
+        rendered = [self.option_text(x) if isinstance(x, Opt) else self.map_value(x) for x in items]
         if len(rendered) == 1:
             return f"[{rendered[0]}]"
         body = "".join(_indent(r + ("," if i < len(rendered) - 1 else ""))
@@ -524,7 +483,7 @@ class _Formatter:
 
     @staticmethod
     def scalar(v: Any) -> str:
-        if isinstance(v, _Raw):
+        if isinstance(v, Raw):
             return v.text
         if isinstance(v, bool):
             return "true" if v else "false"
@@ -538,43 +497,6 @@ class _Formatter:
 def _edition_name(edition: int) -> str:
     name = d.Edition.Name(edition) if edition in d.Edition.values() else "EDITION_2023"
     return name.removeprefix("EDITION_")
-
-
-def _is_repeated(fd: Any) -> bool:
-    rep = getattr(fd, "is_repeated", None)
-    if rep is not None:
-        return bool(rep)
-    return fd.label == fd.LABEL_REPEATED
-
-
-def _option_value(msg: Any, fd: Any, value: Any) -> Any:
-    """Turn a decoded option value into the formatter's value model."""
-    if fd.type == fd.TYPE_ENUM:
-        ev = fd.enum_type.values_by_number.get(value)
-        return _Raw(ev.name if ev is not None else str(value))
-    if fd.type in (fd.TYPE_MESSAGE, fd.TYPE_GROUP):
-        return _message_value(value)
-    return value
-
-
-def _message_value(message: Any) -> dict:
-    out: dict[str, Any] = {}
-    for fd, value in message.ListFields():
-        key = f"[{fd.full_name}]" if fd.is_extension else fd.name
-        if _is_repeated(fd):
-            out[key] = [_option_value(None, fd, v) for v in value]
-        else:
-            out[key] = _option_value(None, fd, value)
-    return out
-
-
-def _default_value(f: d.FieldDescriptorProto) -> Any:
-    """A proto2 default: strings quoted, bytes kept C-escaped in quotes, others bare."""
-    if f.type == FDP.TYPE_STRING:
-        return f.default_value
-    if f.type == FDP.TYPE_BYTES:
-        return _Raw(f'"{f.default_value}"')
-    return _Raw(f.default_value)
 
 
 def _range_text(start: int, last: int, normalize: bool, written_as_range: bool = False) -> str:
