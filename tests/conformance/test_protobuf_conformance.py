@@ -82,3 +82,65 @@ def test_incompatibility_message_wording() -> None:
         '{errorType:"FIELD_SCALAR_KIND_CHANGED", description:"The kind of a SCALAR field at '
         "path '#/T/1' in the new schema does not match its kind in the old schema\"}"
     )
+
+
+# -- beyond the snapshots: the same rules on inputs the snapshots do not cover -----------
+
+RECURSIVE_DEP = (
+    'syntax = "proto3";\npackage dep;\nmessage Node {\n  string name = 1;\n'
+    "  repeated Node children = 2;\n}\n"
+)
+
+
+def test_text_and_descriptor_forms_of_one_schema_have_no_differences() -> None:
+    text = PROTOBUF.parse(
+        'syntax = "proto3";\npackage p;\nmessage A {\n  map<string, B> m = 1;\n  oneof o {\n'
+        "    string s = 2;\n    B b = 3;\n  }\n  optional int32 x = 4;\n}\nmessage B {}\n", {})
+    descriptor = PROTOBUF.parse(text.formatted("serialized"), {})
+    assert diff(text, descriptor) == []
+    assert diff(descriptor, text) == []
+
+
+def test_recursive_imported_message_is_compared_once() -> None:
+    root = 'syntax = "proto3";\nimport "dep.proto";\nmessage R {\n  dep.Node n = 1;\n}\n'
+    old = PROTOBUF.parse(root, {"dep.proto": RECURSIVE_DEP})
+    new = PROTOBUF.parse(root, {"dep.proto": RECURSIVE_DEP.replace("string name", "int64 name")})
+    assert sorted(diff(old, new)) == [
+        ("FIELD_NAMED_TYPE_CHANGED", "#/R/1"),
+        ("FIELD_SCALAR_KIND_CHANGED", "#/Node/1"),
+    ]
+
+
+def test_unchanged_import_is_not_reported() -> None:
+    root = 'syntax = "proto3";\nimport "dep.proto";\nmessage R {\n  dep.Node n = 1;\n}\n'
+    old = PROTOBUF.parse(root, {"dep.proto": RECURSIVE_DEP})
+    new = PROTOBUF.parse(root.replace("}\n", "  int32 extra = 2;\n}\n"),
+                         {"dep.proto": RECURSIVE_DEP})
+    assert diff(old, new) == [("FIELD_ADDED", "#/R/2")]
+
+
+def test_map_value_and_enum_rules() -> None:
+    old = PROTOBUF.parse(
+        'syntax = "proto3";\nmessage M {\n  map<string, int32> m = 1;\n  E e = 2;\n}\n'
+        "enum E { A = 0; B = 1; }\n", {})
+    new = PROTOBUF.parse(
+        'syntax = "proto3";\nmessage M {\n  map<string, string> m = 1;\n  int64 e = 2;\n}\n'
+        "enum E { A = 0; C = 1; D = 2; }\n", {})
+    assert sorted(diff(old, new)) == [
+        ("ENUM_CONST_ADDED", "#/E/2"),
+        ("ENUM_CONST_CHANGED", "#/E/1"),
+        ("FIELD_SCALAR_KIND_CHANGED", "#/M/1"),
+    ]
+    problems = check_protobuf(new, old, reader_label="new", writer_label="old")
+    assert [p.error_type for p in problems] == ["FIELD_SCALAR_KIND_CHANGED"]
+
+
+def test_forward_direction_swaps_roles_and_labels() -> None:
+    old = PROTOBUF.parse('syntax = "proto3";\nmessage M {}\nmessage Gone {}\n', {})
+    new = PROTOBUF.parse('syntax = "proto3";\nmessage M {}\n', {})
+    backward = check_protobuf(new, old, reader_label="new", writer_label="old")
+    assert [p.error_type for p in backward] == ["MESSAGE_REMOVED"]
+    assert "The new schema is missing a MESSAGE type at path '#/Gone' in the old schema" \
+        in backward[0].message
+    forward = check_protobuf(old, new, reader_label="old", writer_label="new")
+    assert forward == []
