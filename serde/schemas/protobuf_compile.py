@@ -32,7 +32,7 @@ from serde.schemas.protobuf_source import (
     restore_map_entries,
     written_hints,
 )
-from serde.schemas.protobuf_text import default_json_name, format_file
+from serde.schemas.protobuf_text import format_file
 
 MAX_SCHEMA_CHARS = 4_000_000
 ROOT_NAME = "default.proto"
@@ -213,22 +213,25 @@ def _build_pool(
 def _strip_text_artifacts(
     fdp: descriptor_pb2.FileDescriptorProto,
 ) -> descriptor_pb2.FileDescriptorProto:
-    """Drop what protoc adds on its own (source info, default json_name) from a text root."""
+    """Drop what protoc adds on its own (source info, json_name not written) from a text root."""
+    explicit = {tuple(loc.path[:-1]) for loc in fdp.source_code_info.location
+                if loc.path and loc.path[-1] == 10}
     out = descriptor_pb2.FileDescriptorProto()
     out.CopyFrom(fdp)
     out.ClearField("source_code_info")
 
-    def clear(fields) -> None:
-        for f in fields:
-            if f.HasField("json_name") and f.json_name == default_json_name(f.name):
+    def clear(fields, base: tuple[int, ...]) -> None:
+        for i, f in enumerate(fields):
+            if f.HasField("json_name") and base + (i,) not in explicit:
                 f.ClearField("json_name")
 
-    def walk(messages) -> None:
-        for m in messages:
-            clear(m.field)
-            clear(m.extension)
-            walk(m.nested_type)
+    def walk(messages, base: tuple[int, ...]) -> None:
+        for i, m in enumerate(messages):
+            path = base + (i,)
+            clear(m.field, path + (2,))
+            clear(m.extension, path + (6,))
+            walk(m.nested_type, path + (3,))
 
-    clear(out.extension)
-    walk(out.message_type)
+    clear(out.extension, (7,))
+    walk(out.message_type, (4,))
     return out

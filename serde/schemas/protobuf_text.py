@@ -88,21 +88,6 @@ def format_file(
     return _Formatter(fdp, hints or TypeHints(), normalize, decode_options).file()
 
 
-def default_json_name(name: str) -> str:
-    """protoc's default json_name, so that explicit ones can be told apart."""
-    out: list[str] = []
-    upper = False
-    for ch in name:
-        if ch == "_":
-            upper = True
-        elif upper:
-            out.append(ch.upper())
-            upper = False
-        else:
-            out.append(ch)
-    return "".join(out)
-
-
 def _indent(text: str) -> str:
     lines = text.split("\n")
     if len(lines) > 1 and lines[-1] == "":

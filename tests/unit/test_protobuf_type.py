@@ -487,3 +487,16 @@ def test_options_keep_written_order_and_names() -> None:
     assert 'option (acme.fopt) = 5;\noption java_outer_classname = "X";\n' in normalized
     assert "    (acme.my_opt) = 3,\n    deprecated = true\n" in normalized
     assert parse(canonical).canonical() == canonical
+
+
+def test_json_name_is_kept_only_when_written() -> None:
+    schema = parse(
+        'syntax = "proto3";\nmessage M {\n  int32 foo_bar = 1 [json_name = "fooBar"];\n'
+        '  int32 baz_q = 2;\n  int32 c = 3 [json_name = "see"];\n}\n'
+    )
+    assert schema.canonical().endswith(
+        '  int32 foo_bar = 1 [json_name = "fooBar"];\n  int32 baz_q = 2;\n'
+        '  int32 c = 3 [json_name = "see"];\n}\n'
+    )
+    fields = schema.file_descriptor.message_type[0].field
+    assert [f.HasField("json_name") for f in fields] == [True, False, True]
