@@ -29,10 +29,12 @@ from serde.schemas.base import ParsedSchema
 MODES = ("READWRITE", "READONLY", "READONLY_OVERRIDE", "IMPORT", "FORWARD")
 MAX_VERSION = 2**31 - 1
 LATEST = -1
-# Config keys as GET returns them; PUT takes the same with "compatibility" for the level.
-CONFIG_KEYS = ("compatibilityLevel", "alias", "normalize", "validateFields", "validateNewSchemas",
-               "validateRules", "compatibilityPolicy", "compatibilityGroup", "defaultMetadata",
-               "overrideMetadata", "defaultRuleSet", "overrideRuleSet")
+# PUT /config keys and the JSON type each takes; GET answers "compatibilityLevel" for "compatibility".
+CONFIG_TYPES: dict[str, type | tuple[type, ...]] = {
+    "compatibility": str, "alias": str, "normalize": bool, "validateFields": bool,
+    "validateNewSchemas": bool, "validateRules": bool, "compatibilityPolicy": str,
+    "compatibilityGroup": str, "defaultMetadata": dict, "overrideMetadata": dict,
+    "defaultRuleSet": dict, "overrideRuleSet": dict}
 
 
 @dataclass
@@ -238,10 +240,14 @@ class Registry:
         if subject is not None and not subj.is_valid(subject, for_config=True):
             raise errors.invalid_subject(subject)
         scope = self._config_scope(subject)
-        level = update.get("compatibility", ...)
-        if level is not ... and level is not None:
-            if not isinstance(level, str) or level.upper() not in LEVELS:
-                raise errors.invalid_compatibility_level()
+        for key, value in update.items():
+            expected = CONFIG_TYPES.get(key)
+            if expected is not None and value is not None and (
+                    not isinstance(value, expected) or (expected is not bool and isinstance(value, bool))):
+                raise errors.HttpError(400, f"Cannot deserialize value {value!r} for config field '{key}'")
+        level = update.get("compatibility")
+        if level is not None and level.upper() not in LEVELS:
+            raise errors.invalid_compatibility_level()
         if self._mode_of(subject) in ("READONLY", "READONLY_OVERRIDE"):
             raise errors.operation_not_permitted(self._readonly_message(subject or ""))
         policy = update.get("compatibilityPolicy")
@@ -249,9 +255,9 @@ class Registry:
             raise errors.RegistryError("Invalid compatibility policy", status=422, error_code=42203)
         config = dict(self._stored_config(scope) or {})
         for key, value in update.items():
+            if key not in CONFIG_TYPES:
+                continue  # unknown properties are ignored, "compatibilityLevel" included
             target = "compatibilityLevel" if key == "compatibility" else key
-            if target not in CONFIG_KEYS or target == "compatibility":
-                continue
             if value is None:
                 config.pop(target, None)
             else:

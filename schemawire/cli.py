@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import socket
 import sys
 from pathlib import Path
@@ -49,6 +50,9 @@ def _serve(app, sock: socket.socket, label: str) -> int:
     config = uvicorn.Config(app, log_level="warning", lifespan="on", access_log=False)
     server = uvicorn.Server(config)
     print(f"{label} listening on http://{host}:{port}", flush=True)
+    # uvicorn shuts down gracefully, then re-raises the signal into the handler that was
+    # installed before it: make that a clean exit rather than death by SIGTERM.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     server.run(sockets=[sock])
     return 0 if server.started or not server.should_exit else 2
 

@@ -4,9 +4,32 @@ from __future__ import annotations
 
 import re
 
+import avro.compatibility as _avro_compat
 from avro.compatibility import ReaderWriterCompatibilityChecker, SchemaCompatibilityType
 
 from registry.compat.base import Incompatibility
+
+
+# avro's Python port keeps a result's messages and locations as sets, so which message
+# belongs to which location is lost once two incompatibilities merge. Java's checker
+# keeps a list of (type, message, location); these two wrappers carry that list along
+# as `details` without changing any verdict the library reaches.
+def _incompatible(kind, message, location):
+    result = _original_incompatible(kind, message, location)
+    result.details = [(kind, message, next(iter(result.locations)))]
+    return result
+
+
+def _merge(this, that):
+    result = _original_merge(this, that)
+    result.details = getattr(this, "details", []) + getattr(that, "details", [])
+    return result
+
+
+_original_incompatible, _original_merge = getattr(
+    _avro_compat, "_schemawire_originals", (_avro_compat.incompatible, _avro_compat.merge))
+_avro_compat._schemawire_originals = (_original_incompatible, _original_merge)
+_avro_compat.incompatible, _avro_compat.merge = _incompatible, _merge
 
 _DESCRIPTIONS = {
     "FIXED_SIZE_MISMATCH": "The size of FIXED type field at path '{p}' in the {r} schema does not match with the {w} schema",
@@ -30,14 +53,10 @@ def check_avro(reader, writer, *, reader_label: str, writer_label: str, policy: 
     result = ReaderWriterCompatibilityChecker().get_compatibility(reader.avro_schema, writer.avro_schema)
     if result.compatibility is not SchemaCompatibilityType.incompatible:
         return []
-    # avro's Python port keeps messages and locations as sets; pair them in a stable order.
-    kinds = [k.name.upper() for k in result.incompatibilities]
-    messages = sorted(result.messages) or [""]
-    locations = sorted(result.locations) or ["/"]
     out = []
-    for n, kind in enumerate(kinds):
-        info = _java_info(kind, messages[min(n, len(messages) - 1)])
-        path = locations[min(n, len(locations) - 1)]
+    for kind_enum, message, path in getattr(result, "details", []):
+        kind = kind_enum.name.upper()
+        info = _java_info(kind, message)
         if not path.startswith("/"):
             path = "/" + path
         description = _DESCRIPTIONS[kind].format(p=path, r=reader_label, w=writer_label, i=info)
