@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from registry.compat.base import Incompatibility
-from registry.compat.json_schema.compare import Context, _Shared, compare
+from registry.compat.json_schema.compare import Context, SharedState, compare
 from registry.compat.json_schema.legacy import LegacyLoader
 from registry.compat.json_schema.model import Node, children, structural_key
 from registry.compat.json_schema.modern import ModernLoader
@@ -88,7 +88,7 @@ def _diff(original: Any, update: Any, compatible: frozenset[str]) -> list[tuple[
     new_tree = load_tree(_as_parsed(update))
     seed: dict[tuple[int, int], list] = {}
     for _ in range(_MAX_PASSES):
-        shared = _Shared(compatible, seed)
+        shared = SharedState(compatible, seed)
         ctx = Context(shared)
         compare(ctx, old_tree, new_tree)
         failing = {

@@ -20,7 +20,7 @@ Path = tuple[str, ...]
 Diff = tuple[str, Path]
 
 
-class _Shared:
+class SharedState:
     """State shared by every context of one pass: memo, pairs in progress, fed-back failures."""
 
     def __init__(self, compatible: frozenset[str], seed: dict[tuple[int, int], list[Diff]]) -> None:
@@ -35,7 +35,7 @@ class _Shared:
 class Context:
     """Where we are (a JSON path) and what we found there."""
 
-    def __init__(self, shared: _Shared, path: Path = ()) -> None:
+    def __init__(self, shared: SharedState, path: Path = ()) -> None:
         self.shared = shared
         self.path = path
         self.diffs: list[Diff] = []
