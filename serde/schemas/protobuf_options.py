@@ -50,7 +50,7 @@ def is_repeated(fd: Any) -> bool:
     return fd.label == fd.LABEL_REPEATED
 
 
-def option_value(msg: Any, fd: Any, value: Any) -> Any:
+def option_value(msg: Any, fd: Any, value: Any) -> Any:  # noqa: ARG001 - msg kept for callers
     """Turn a decoded option value into the formatter's value model."""
     if fd.type == fd.TYPE_ENUM:
         ev = fd.enum_type.values_by_number.get(value)
@@ -60,15 +60,35 @@ def option_value(msg: Any, fd: Any, value: Any) -> Any:
     return value
 
 
+# Confluent writes these Meta params value-first ("for backward compatibility").
+_VALUE_FIRST_KEYS = frozenset({"precision", "scale"})
+
+
 def message_value(message: Any) -> dict:
+    """A message-typed option value as an ordered dict (extensions as `[full.name]` keys)."""
     out: dict[str, Any] = {}
     for fd, value in message.ListFields():
         key = f"[{fd.full_name}]" if fd.is_extension else fd.name
-        if is_repeated(fd):
+        if _is_map(fd):
+            out[key] = [_map_entry(fd, k, value[k]) for k in sorted(value)]
+        elif is_repeated(fd):
             out[key] = [option_value(None, fd, v) for v in value]
         else:
             out[key] = option_value(None, fd, value)
     return out
+
+
+def _is_map(fd: Any) -> bool:
+    mt = fd.message_type
+    return mt is not None and mt.GetOptions().map_entry
+
+
+def _map_entry(fd: Any, key: Any, value: Any) -> dict:
+    key_fd, value_fd = fd.message_type.fields_by_number[1], fd.message_type.fields_by_number[2]
+    k, v = option_value(None, key_fd, key), option_value(None, value_fd, value)
+    if fd.full_name == "confluent.Meta.params" and key in _VALUE_FIRST_KEYS:
+        return {"value": v, "key": k}
+    return {"key": k, "value": v}
 
 
 def default_value(f: d.FieldDescriptorProto) -> Any:

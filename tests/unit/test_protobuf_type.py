@@ -500,3 +500,21 @@ def test_json_name_is_kept_only_when_written() -> None:
     )
     fields = schema.file_descriptor.message_type[0].field
     assert [f.HasField("json_name") for f in fields] == [True, False, True]
+
+
+def test_message_valued_custom_options_with_maps_render_and_reparse() -> None:
+    text = (
+        'syntax = "proto3";\npackage a;\nimport "confluent/meta.proto";\n'
+        "message M {\n"
+        '  option (confluent.message_meta) = { doc: "hi", params: [{key: "scale", value: "2"}] };\n'
+        '  int32 x = 1 [(confluent.field_meta).params = {key: "k", value: "v"}];\n}\n'
+    )
+    schema = parse(text)
+    canonical = schema.canonical()
+    assert (
+        "  option (confluent.message_meta) = {\n    doc: \"hi\",\n    params: [\n      {\n"
+        '        value: "2",\n        key: "scale"\n      }\n    ]\n  };\n'
+    ) in canonical
+    assert parse(canonical).canonical() == canonical
+    normalized = schema.normalize().canonical()
+    assert '    params: {\n      key: "k",\n      value: "v"\n    }\n' in normalized
