@@ -147,6 +147,9 @@ class ProtobufSchema:
             return base64.b64encode(self.file_descriptor.SerializeToString()).decode("ascii")
         if fmt in ("", "default"):
             return self.canonical()
+        if fmt == "ignore_extensions":
+            return format_file(self.file_descriptor, hints=self._compiled.hints,
+                               decode_options=self._decode_options, ignore_extensions=True)
         return None
 
     def __repr__(self) -> str:

@@ -83,9 +83,16 @@ def format_file(
     hints: TypeHints | None = None,
     normalize: bool = False,
     decode_options: OptionDecoder | None = None,
+    ignore_extensions: bool = False,
 ) -> str:
-    """Render `fdp` as Confluent's canonical (or normalized) schema text."""
-    return _Formatter(fdp, hints or TypeHints(), normalize, decode_options).file()
+    """Render `fdp` as Confluent's canonical (or normalized) schema text.
+
+    `ignore_extensions` is Confluent's `?format=ignore_extensions`: no custom options
+    (except Confluent's own), extension ranges or `extend` blocks.
+    """
+    formatter = _Formatter(fdp, hints or TypeHints(), normalize, decode_options)
+    formatter.ignore_extensions = ignore_extensions
+    return formatter.file()
 
 
 def _indent(text: str) -> str:
@@ -106,6 +113,7 @@ class _Formatter:
         self.fdp = fdp
         self.hints = hints
         self.normalize = normalize
+        self.ignore_extensions = False
         self.decode = decode_options
         self.proto3 = fdp.syntax == "proto3"
         self.editions = fdp.syntax == "editions"
@@ -140,7 +148,7 @@ class _Formatter:
         if body:
             out.append("\n")
             out.extend(body)
-        if f.extension:
+        if f.extension and not self.ignore_extensions:
             out.append("\n")
             out.extend(self.extends(f.extension, (7,)))
         if f.service:
@@ -180,11 +188,11 @@ class _Formatter:
         if oneofs:
             out.append("\n")
             out.extend(_indent(self.oneof(o, ms, path, m)) for o, ms in oneofs)
-        ranges = self.extension_ranges(m.extension_range, path)
+        ranges = [] if self.ignore_extensions else self.extension_ranges(m.extension_range, path)
         if ranges:
             out.append("\n")
             out.extend(_indent(r) for r in ranges)
-        if m.extension:
+        if m.extension and not self.ignore_extensions:
             out.append("\n")
             out.extend(_indent(e) for e in self.extends(m.extension, path + (6,)))
         nested = [
@@ -398,6 +406,8 @@ class _Formatter:
             opts.append(Opt("features", message_value(msg.features),
                              number=known["features"].number))
         custom = self.custom_options(msg)
+        if self.ignore_extensions:
+            custom = [o for o in custom if o.name.startswith("confluent.")]
         if not self.normalize:
             custom = [Opt(self.hints.option_names.get(opath + (o.number,), o.name), o.value,
                            True, o.number) for o in custom]

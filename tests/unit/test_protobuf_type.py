@@ -518,3 +518,23 @@ def test_message_valued_custom_options_with_maps_render_and_reparse() -> None:
     assert parse(canonical).canonical() == canonical
     normalized = schema.normalize().canonical()
     assert '    params: {\n      key: "k",\n      value: "v"\n    }\n' in normalized
+
+
+def test_ignore_extensions_format_drops_custom_options_and_extensions() -> None:
+    text = (
+        'syntax = "proto2";\npackage x;\nimport "google/protobuf/descriptor.proto";\n'
+        'import "confluent/meta.proto";\n'
+        "extend google.protobuf.FieldOptions { optional int32 mine = 50001; }\n"
+        "message Base {\n  extensions 100 to 200;\n"
+        '  optional int32 a = 1 [(mine) = 4, (confluent.field_meta).doc = "kept", deprecated = true];\n'
+        "}\nextend Base { optional string more = 100; }\n"
+    )
+    schema = parse(text)
+    full = schema.canonical()
+    assert "extensions 100 to 200;" in full and "(mine) = 4" in full and "extend Base" in full
+    stripped = schema.formatted("ignore_extensions")
+    assert stripped is not None
+    assert "extensions" not in stripped and "(mine)" not in stripped and "extend " not in stripped
+    assert '(confluent.field_meta) = {\n      doc: "kept"\n    }' in stripped
+    assert "deprecated = true" in stripped
+    assert parse(stripped).formatted("ignore_extensions") == stripped
