@@ -90,13 +90,7 @@ def test_read_only_data_dir_is_a_one_line_error(tmp_path: Path):
     assert_one_line_error(err, str(ro))
 
 
-SIGTERM_BUG = pytest.mark.xfail(
-    strict=True, reason="bug: uvicorn re-raises SIGTERM after its graceful shutdown, so the CLI dies with -15 "
-                        "(see /tmp/registry-bugs.md)")
-
-
-@pytest.mark.parametrize("sig", [pytest.param(signal.SIGTERM, marks=SIGTERM_BUG), signal.SIGINT],
-                         ids=["SIGTERM", "SIGINT"])
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
 def test_prints_its_url_and_stops_cleanly_on_a_signal(tmp_path: Path, sig: signal.Signals):
     port = free_port()
     proc = start("--host", "127.0.0.1", "--port", str(port), "--data-dir", str(tmp_path / "data"))
@@ -128,7 +122,7 @@ def test_environment_variables_set_port_and_data_dir(tmp_path: Path):
         wait_ready(url, proc)
         r = httpx.post(url + "/subjects/env-value/versions", json={"schema": '"string"'})
         assert r.json() == {"id": 1}
-        proc.send_signal(signal.SIGINT)  # SIGTERM: see SIGTERM_BUG
+        proc.terminate()
         code, out, err = finish(proc)
     finally:
         if proc.poll() is None:
@@ -145,7 +139,7 @@ def test_flags_win_over_environment_variables(tmp_path: Path):
                  env={"SCHEMAWIRE_PORT": str(env_port), "SCHEMAWIRE_DATA_DIR": str(tmp_path / "env")})
     try:
         wait_ready(f"http://127.0.0.1:{flag_port}", proc)
-        proc.send_signal(signal.SIGINT)  # SIGTERM: see SIGTERM_BUG
+        proc.terminate()
         code, _, err = finish(proc)
     finally:
         if proc.poll() is None:
