@@ -538,3 +538,28 @@ def test_ignore_extensions_format_drops_custom_options_and_extensions() -> None:
     assert '(confluent.field_meta) = {\n      doc: "kept"\n    }' in stripped
     assert "deprecated = true" in stripped
     assert parse(stripped).formatted("ignore_extensions") == stripped
+
+
+def test_confluent_kafka_client_payloads_and_indexes_agree() -> None:
+    """What confluent-kafka's ProtobufSerializer sends: base64 files and descriptor indexes."""
+    from confluent_kafka.schema_registry.common.protobuf import (
+        _create_index_array,
+        _schema_to_str,
+    )
+
+    dep_text = 'syntax = "proto3";\npackage shop.common;\nmessage Money { int64 cents = 1; }\n'
+    root_text = (
+        'syntax = "proto3";\npackage shop;\nimport "shop/common.proto";\n'
+        "message Order {\n  map<string, Line> lines = 1;\n  message Line { shop.common.Money price = 1; }\n"
+        "  message Note { string text = 1; }\n}\n"
+    )
+    built = parse(root_text, {"shop/common.proto": dep_text})
+    line_cls = built.message_class("shop.Order.Note")
+    file_desc = line_cls.DESCRIPTOR.file
+    dep_b64 = _schema_to_str(file_desc.dependencies[0])
+    schema = parse(_schema_to_str(file_desc), {"shop/common.proto": dep_b64})
+    for desc in (line_cls.DESCRIPTOR, line_cls.DESCRIPTOR.containing_type,
+                 built.message_class("shop.Order.Line").DESCRIPTOR):
+        index = _create_index_array(desc)
+        assert schema.message_descriptor(index).full_name == desc.full_name
+        assert schema.index_path(desc.full_name) == index
