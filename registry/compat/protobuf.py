@@ -81,6 +81,9 @@ def check_protobuf(
     policy: str = "STRICT",
 ) -> list[Incompatibility]:
     """Why `reader` cannot read data written with `writer`, one entry per incompatible difference."""
+    if not isinstance(reader, ProtobufSchema) or not isinstance(writer, ProtobufSchema):
+        message = "Incompatible because of different schema type"
+        return [Incompatibility("SCHEMA_TYPE_CHANGED", "#/", message)]
     out = []
     for kind, path in diff(writer, reader):
         if kind in COMPATIBLE_CHANGES:

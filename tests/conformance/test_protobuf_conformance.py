@@ -144,3 +144,9 @@ def test_forward_direction_swaps_roles_and_labels() -> None:
         in backward[0].message
     forward = check_protobuf(old, new, reader_label="old", writer_label="new")
     assert forward == []
+
+
+def test_other_schema_types_are_incompatible_like_confluent() -> None:
+    proto = PROTOBUF.parse('syntax = "proto3";\nmessage M {}\n', {})
+    [problem] = check_protobuf(proto, object(), reader_label="new", writer_label="old")
+    assert problem.message == "Incompatible because of different schema type"
