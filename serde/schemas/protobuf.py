@@ -138,8 +138,12 @@ class ProtobufSchema:
                            decode_options=self._decode_options)
 
     def normalize(self) -> ProtobufSchema:
+        """Confluent's normalized form; its canonical() is the normalized text."""
         text = self.normalized_text
-        compiled = compile_schema(text, self._dependencies)
+        try:
+            compiled = compile_schema(text, self._dependencies)
+        except SchemaParseError:
+            compiled = self._compiled  # same meaning; only the stored text differs
         return ProtobufSchema(compiled, self._dependencies, canonical_override=text)
 
     def formatted(self, fmt: str) -> str | None:
