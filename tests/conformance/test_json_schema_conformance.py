@@ -211,3 +211,64 @@ def test_wide_unions_stay_fast() -> None:
     assert _check(new, old) == []
     assert [p.error_type for p in _check(old, new)] == ["SUM_TYPE_NARROWED"]
     assert time.monotonic() - start < 5
+
+
+def test_fractional_multiple_of() -> None:
+    assert diff({"type": "number", "multipleOf": 0.5}, {"type": "number", "multipleOf": 10}) == [
+        ("MULTIPLE_OF_EXPANDED", "#/multipleOf")]
+    assert diff({"type": "number", "multipleOf": 0.5}, {"type": "number", "multipleOf": 0.50}) == []
+    assert diff({"type": "number", "multipleOf": 0.3}, {"type": "number", "multipleOf": 0.1}) == [
+        ("MULTIPLE_OF_REDUCED", "#/multipleOf")]
+
+
+def test_empty_schema_to_object_schema_is_a_type_change() -> None:
+    assert diff({}, {"properties": {}}) == [("TYPE_CHANGED", "#/")]
+
+
+def _linked(id_type: str, target: str) -> dict:
+    return {"type": "object", "additionalProperties": True, "properties": {
+        "id": {"type": id_type}, "ref": {"oneOf": [{"$ref": f"#/definitions/{target}"}]}}}
+
+
+def _cycle_behind_union(t0: str, t1: str) -> dict:
+    # T0 -> T2 -> T0 is a cycle; the root union compares T0 and T1 against it.
+    return {"type": "object", "definitions": {
+        "T0": _linked(t0, "T2"), "T1": _linked(t1, "T2"), "T2": _linked("integer", "T0")},
+        "properties": {"root": {"oneOf": [{"$ref": "#/definitions/T0"}, {"$ref": "#/definitions/T1"}]}}}
+
+
+def test_memoised_cycles_do_not_mask_an_incompatibility() -> None:
+    assert _check(_cycle_behind_union("boolean", "number"), _cycle_behind_union("integer", "boolean"))
+    assert _check(_cycle_behind_union("integer", "boolean"), _cycle_behind_union("integer", "boolean")) == []
+
+
+KINDS = ("Asset", "Basket", "Swap", "Bond", "Option", "Future", "Forward", "Loan", "Repo",
+         "Equity", "Index", "CommodityLeg")
+
+
+def _trade(asset_id: str = "string") -> dict:
+    def union() -> dict:
+        return {"oneOf": [{"$ref": f"#/definitions/{k}"} for k in KINDS]}
+
+    definitions = {k: {"type": "object", "properties": {
+        "id": {"type": "string"}, "underlying": union(), "referenceProduct": union()}} for k in KINDS}
+    definitions["Asset"]["properties"]["id"] = {"type": asset_id}
+    return {"type": "object", "definitions": definitions,
+            "properties": {"tradeId": {"type": "string"}, "product": union()}}
+
+
+def test_mutually_recursive_unions_terminate_and_detect_changes() -> None:
+    assert diff(_trade(), _trade()) == []
+    assert _check(_trade("number"), _trade())
+
+
+def test_long_reference_chains_are_compared() -> None:
+    def chain(leaf: str) -> dict:
+        defs = {f"d{i}": {"type": "object", "properties": {"x": {"$ref": f"#/definitions/d{i + 1}"}}}
+                for i in range(1500)}
+        defs["d1500"] = {"type": "string" if leaf == "s" else "number"}
+        return {"$ref": "#/definitions/d0", "definitions": defs}
+
+    [problem] = _check(chain("n"), chain("s"))
+    assert problem.error_type == "TYPE_CHANGED"
+    assert problem.path == "#" + "/properties/x" * 1500

@@ -12,6 +12,7 @@ from typing import Any
 
 from registry.compat.base import Incompatibility
 from registry.compat.json_schema.compare import Context, SharedState, compare
+from registry.compat.json_schema.deep import run_deep
 from registry.compat.json_schema.legacy import LegacyLoader
 from registry.compat.json_schema.model import Node, children, structural_key
 from registry.compat.json_schema.modern import ModernLoader
@@ -75,8 +76,13 @@ def diff(original: Any, update: Any, *, policy: str = "STRICT") -> list[tuple[st
     the set of incompatible pairs stops growing, so that optimism cannot hide a
     real incompatibility reached through a memoised sibling.
     """
+    compatible = compatible_set(policy)
     try:
-        return _diff(original, update, compatible_set(policy))
+        return _diff(original, update, compatible)
+    except RecursionError:
+        pass
+    try:
+        return run_deep(lambda: _diff(original, update, compatible))
     except RecursionError:
         raise SchemaParseError(
             "Invalid schema: nested too deeply (through $ref chains) to check compatibility"

@@ -1,0 +1,46 @@
+"""Run a deeply recursive computation with the headroom a JVM thread would have.
+
+The difference walk recurses once per schema level, and recursive unions
+(`oneOf` of `$ref`s that refer back) can keep a few hundred pairs in progress at
+once. Java's thread stack absorbs that; CPython's default limit of 1000 frames
+does not. Such a walk is retried on a fresh thread with a large C stack and an
+interpreter recursion limit of at least DEEP_LIMIT. CPython only has one such
+limit per process, so it is raised (never lowered) rather than restored, which
+cannot race with another thread doing the same.
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+from typing import Callable, TypeVar
+
+T = TypeVar("T")
+
+DEEP_LIMIT = 20_000
+STACK_BYTES = 512 * 1024 * 1024  # reserved, not committed, by the OS
+
+
+def run_deep(fn: Callable[[], T]) -> T:
+    """`fn()` on a thread with a big stack and a high recursion limit; re-raises its error."""
+    outcome: dict[str, object] = {}
+
+    def target() -> None:
+        if sys.getrecursionlimit() < DEEP_LIMIT:
+            sys.setrecursionlimit(DEEP_LIMIT)
+        try:
+            outcome["value"] = fn()
+        except BaseException as exc:  # noqa: BLE001 - handed back to the caller's thread
+            outcome["error"] = exc
+
+    previous = threading.stack_size()
+    threading.stack_size(STACK_BYTES)
+    try:
+        worker = threading.Thread(target=target, name="json-compat-deep", daemon=True)
+        worker.start()
+    finally:
+        threading.stack_size(previous)
+    worker.join()
+    if "error" in outcome:
+        raise outcome["error"]  # type: ignore[misc]
+    return outcome["value"]  # type: ignore[return-value]
