@@ -98,9 +98,27 @@ class AvroSerializer(Serializer):
         self._to_dict = to_dict
         self._strict = validate_strict or validate_strict_allow_default
         self._strict_allow_default = validate_strict_allow_default
+        self._plain = self._strategy_cacheable and to_dict is None and not self._strict
 
     def _build_codec(self, schema: Schema, refs: dict[str, Schema], schema_id: int, subject: str) -> Any:
         return parse_avro(schema, refs)
+
+    def __call__(self, value: Any, ctx: Any = None) -> bytes | None:
+        """Encode `value` for the topic and field in `ctx`; None stays None (tombstones)."""
+        if self._plain and value is not None:
+            # the hot path inlined: known subject, prefix framing, no hooks
+            w = self._by_ctx.get((ctx.topic, ctx.field) if ctx is not None else None)
+            if w is not None and w.expires is None and w.header is None:
+                buf = BytesIO()
+                buf.write(w.prefix)
+                try:
+                    schemaless_writer(buf, w.codec, value)
+                except _CODEC_ERRORS as exc:
+                    raise RecordValidationError(
+                        str(exc), subject=w.subject, schema_id=w.schema_id, path=_field_path(exc, value, w.codec)
+                    ) from exc
+                return buf.getvalue()
+        return super().__call__(value, ctx)
 
     def _encode(self, w: Writer, value: Any, ctx: Any) -> bytes:
         if self._to_dict is not None:
@@ -155,6 +173,7 @@ class AvroDeserializer(Deserializer):
             self._parsed_reader = parse_avro(self._reader_schema, {})
         self._from_dict = from_dict
         self._return_record_name = return_record_name
+        self._plain = self._fast and from_dict is None and not return_record_name
 
     def _build_codec(self, schema: Schema, refs: dict[str, Schema], reader: Any) -> Any:
         writer = parse_avro(schema, refs)
@@ -168,6 +187,21 @@ class AvroDeserializer(Deserializer):
         if parsed_reader is not None and parsed_reader == writer:
             parsed_reader = None  # same schema: skip fastavro's resolution work per record
         return _AvroCodec(writer, parsed_reader, record_name(schema.schema_str))
+
+    def __call__(self, data: bytes | None, ctx: Any = None) -> Any:
+        """Decode one framed record (see Deserializer.__call__)."""
+        if self._plain and data is not None and data[:1] == b"\x00" and (
+            ctx is None or getattr(ctx, "headers", None) is None
+        ):
+            # the hot path inlined: prefix framing, a known id, no hooks
+            r = self._readers.get(int.from_bytes(data[1:5], "big"))
+            if r is not None:
+                codec = r.codec
+                try:
+                    return schemaless_reader(BytesIO(data[5:]), codec.writer, codec.reader)
+                except Exception as exc:
+                    raise SerializationError(f"Cannot decode Avro record: {exc!r}", schema_id=r.schema_id) from exc
+        return super().__call__(data, ctx)
 
     def _record_name_of(self, r: Reader, ref: Any) -> str | None:
         return r.codec.name

@@ -167,6 +167,10 @@ class Serializer:
         """Encode `value` for the topic and field in `ctx`; None stays None (tombstones)."""
         if value is None:
             return None
+        if self._strategy_cacheable:
+            w = self._by_ctx.get((ctx.topic, ctx.field) if ctx is not None else None)
+            if w is not None and w.expires is None:
+                return self._encode(w, value, ctx)
         key = (ctx.topic, ctx.field) if ctx is not None else None
         w = self._by_ctx.get(key) if self._strategy_cacheable else None
         if w is None or (w.expires is not None and w.expires < time.monotonic()):
@@ -272,6 +276,9 @@ class Serializer:
         raise NotImplementedError  # pragma: no cover
 
 
+_FIRST = (0,)
+
+
 @dataclass(slots=True)
 class Reader:
     """What reading one writer schema needs, built once per schema id (or GUID)."""
@@ -305,6 +312,7 @@ class Deserializer:
         self._latest_metadata = use_latest_with_metadata
         self._strategy, _ = resolve_strategy(subject_name_strategy)
         self._envelope = envelope
+        self._fast = not envelope and not self._use_latest
         self._readers: dict[Any, Reader] = {}
         self._versions: dict[Any, tuple[str | None, int | None]] = {}
 
@@ -325,6 +333,14 @@ class Deserializer:
         """Decode one framed record to its value (or a Decoded envelope with `envelope=True`)."""
         if data is None:
             return None
+        if self._fast and data[:1] == b"\x00" and (ctx is None or getattr(ctx, "headers", None) is None):
+            # the common case: prefix framing, a known id, [0] for Protobuf; no objects built
+            r = self._readers.get(int.from_bytes(data[1:5], "big"))
+            if r is not None and len(data) >= 5:
+                if not self._protobuf:
+                    return self._decode(r, data, 5, None, ctx)
+                if data[5:6] == b"\x00":
+                    return self._decode(r, data, 6, _FIRST, ctx)
         ref, start = self._frame(data, ctx)
         key = self._reader_key(ref, ctx)
         r = self._readers.get(key)
