@@ -7,6 +7,7 @@ all become `Opt`s whose values the formatter writes the way Confluent does.
 
 from __future__ import annotations
 
+import ast
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,11 +28,23 @@ class Opt:
     value: Any
     custom: bool = False
     number: int = 0  # field number in the options message, to restore the written order
+    suffix: str = ""  # `.sub.field` of a custom option statement kept as written
 
 
 @dataclass(frozen=True)
 class Raw:
     text: str
+
+
+def literal_value(text: str) -> Any:
+    """The value of an option literal as written: strings decoded, anything else bare."""
+    if text[:1] in ("'", '"'):
+        try:
+            value = ast.literal_eval(text)
+        except (ValueError, SyntaxError):
+            return Raw(text)
+        return value if isinstance(value, str) else Raw(text)
+    return Raw(text)
 
 
 def escape(text: str) -> str:

@@ -41,6 +41,9 @@ class TypeHints:
     option_order: Mapping[tuple[int, ...], tuple[int, ...]] = field(default_factory=dict)
     # options path + extension number -> the custom option's name as written, `(name) = v`
     option_names: Mapping[tuple[int, ...], str] = field(default_factory=dict)
+    # options path + extension number -> statements as written (see _option_statements)
+    option_statements: Mapping[tuple[int, ...], tuple[tuple[str, str, str] | None, ...]] = field(
+        default_factory=dict)
 
 
 
@@ -116,6 +119,10 @@ def written_hints(fdp: descriptor_pb2.FileDescriptorProto, text: str) -> TypeHin
     repeated: set[tuple[int, ...]] = set()
     for loc in fdp.source_code_info.location:
         path = tuple(loc.path)
+        for k in range(len(path) - 1):  # every ancestor learns the order of its children
+            ancestor = children.setdefault(path[:k], [])
+            if path[k] not in ancestor:
+                ancestor.append(path[k])
         if path:
             seen = children.setdefault(path[:-1], [])
             if path[-1] not in seen:
@@ -146,7 +153,57 @@ def written_hints(fdp: descriptor_pb2.FileDescriptorProto, text: str) -> TypeHin
     frozen = {k: tuple((f, tuple(i)) for f, i in v) for k, v in statements.items()}
     order = {k: tuple(v) for k, v in children.items()}
     option_names = {k: v for k, v in option_names.items() if k not in repeated}
-    return TypeHints(types, syntax_written, extendees, frozen, written_ranges, order, option_names)
+    return TypeHints(types, syntax_written, extendees, frozen, written_ranges, order, option_names,
+                     _option_statements(fdp, lines))
+
+
+_OPTION_START = re.compile(r"\s*(?:option\s+)?\(")
+_SIMPLE_OPTION = re.compile(
+    r"\s*(?:option\s+)?\(\s*(?P<name>\.?[A-Za-z_][\w.]*)\s*\)"
+    r"(?P<suffix>(?:\s*\.\s*[A-Za-z_]\w*)*)\s*=\s*"
+    r"(?P<value>(?:\"(?:[^\"\\\n]|\\.)*\"\s*|'(?:[^'\\\n]|\\.)*'\s*)+|[-+]?[\w.]+)\s*;?\s*",
+    re.S,
+)
+
+
+def _option_statements(
+    fdp: descriptor_pb2.FileDescriptorProto, lines: list[str]
+) -> dict[tuple[int, ...], tuple[tuple[str, str, str] | None, ...]]:
+    """Custom option statements as written, per options path + extension number.
+
+    Each is (name, `.sub.field` suffix, value literal) when it sets one scalar, like
+    `(confluent.field_meta).tags = "PII"`, or None when it is anything else (an
+    aggregate `{...}` value), in which case the formatter writes the merged value.
+    """
+    recorded = {tuple(loc.path) for loc in fdp.source_code_info.location}
+    found: dict[tuple[int, ...], list[tuple[str, str, str] | None]] = {}
+    seen: set[tuple[tuple[int, ...], tuple[int, ...]]] = set()
+    for loc in fdp.source_code_info.location:
+        path, span = tuple(loc.path), tuple(loc.span)
+        if (path, span) in seen:
+            continue
+        seen.add((path, span))
+        written = _slice(lines, list(span)) or ""
+        if not _OPTION_START.match(written):
+            continue
+        key = _option_key(path, recorded)
+        if key is None:
+            continue
+        m = _SIMPLE_OPTION.fullmatch(written)
+        statement = None
+        if m:
+            suffix = re.sub(r"\s+", "", m.group("suffix"))
+            statement = (m.group("name"), suffix, m.group("value").strip())
+        found.setdefault(key, []).append(statement)
+    return {k: tuple(v) for k, v in found.items()}
+
+
+def _option_key(path: tuple[int, ...], recorded: set[tuple[int, ...]]) -> tuple[int, ...] | None:
+    """The options path + extension number a custom option statement's location belongs to."""
+    for k in range(len(path) - 1, 0, -1):
+        if path[:k] in recorded and path[k] >= 1000:  # options extensions start at 1000
+            return path[:k + 1]
+    return None
 
 
 def _written_option_name(written: str) -> str | None:

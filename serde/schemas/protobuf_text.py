@@ -25,6 +25,7 @@ from serde.schemas.protobuf_options import (
     default_value,
     escape,
     is_repeated,
+    literal_value,
     message_value,
     option_value,
 )
@@ -409,8 +410,7 @@ class _Formatter:
         if self.ignore_extensions:
             custom = [o for o in custom if o.name.startswith("confluent.")]
         if not self.normalize:
-            custom = [Opt(self.hints.option_names.get(opath + (o.number,), o.name), o.value,
-                           True, o.number) for o in custom]
+            custom = self.as_written(opath, custom)
         opts += custom
         if self.normalize:
             opts.sort(key=lambda o: o.name)
@@ -418,6 +418,27 @@ class _Formatter:
             order = self.hints.option_order[opath]
             opts.sort(key=lambda o: order.index(o.number) if o.number in order else len(order))
         return opts
+
+    def as_written(self, opath: tuple[int, ...], custom: list[Opt]) -> list[Opt]:
+        """Custom options in the author's spelling where it can be kept.
+
+        Statements that each set one scalar (`(meta).tags = "PII"`) are kept one by
+        one, like Confluent's parser does; otherwise the merged value is written
+        under the option name as written.
+        """
+        out: list[Opt] = []
+        done: set[int] = set()
+        for o in custom:
+            statements = self.hints.option_statements.get(opath + (o.number,))
+            if statements and all(s is not None for s in statements):
+                if o.number not in done:
+                    done.add(o.number)
+                    out += [Opt(name, literal_value(value), True, o.number, suffix)
+                            for name, suffix, value in statements]
+            else:
+                name = self.hints.option_names.get(opath + (o.number,), o.name)
+                out.append(Opt(name, o.value, True, o.number))
+        return out
 
     def custom_options(self, msg: Any) -> list[Opt]:
         if self.decode is None:
@@ -439,7 +460,7 @@ class _Formatter:
         return f"option {self.option_text(o)};\n"
 
     def option_text(self, o: Opt) -> str:
-        name = f"({o.name})" if o.custom else o.name
+        name = f"({o.name}){o.suffix}" if o.custom else o.name
         v = o.value
         if isinstance(v, dict):
             return f"{name} = {{\n{self.option_map(v)}}}"

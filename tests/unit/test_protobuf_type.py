@@ -535,7 +535,7 @@ def test_ignore_extensions_format_drops_custom_options_and_extensions() -> None:
     stripped = schema.formatted("ignore_extensions")
     assert stripped is not None
     assert "extensions" not in stripped and "(mine)" not in stripped and "extend " not in stripped
-    assert '(confluent.field_meta) = {\n      doc: "kept"\n    }' in stripped
+    assert '    (confluent.field_meta).doc = "kept",\n    deprecated = true\n' in stripped
     assert "deprecated = true" in stripped
     assert parse(stripped).formatted("ignore_extensions") == stripped
 
@@ -563,3 +563,26 @@ def test_confluent_kafka_client_payloads_and_indexes_agree() -> None:
         index = _create_index_array(desc)
         assert schema.message_descriptor(index).full_name == desc.full_name
         assert schema.index_path(desc.full_name) == index
+
+
+def test_data_contract_tags_keep_their_written_statements() -> None:
+    """`(confluent.field_meta).tags = "PII"` stays one statement per tag, as Confluent keeps it."""
+    schema = parse(
+        'syntax = "proto3";\nimport "confluent/meta.proto";\nmessage Customer {\n'
+        "  string ssn = 1 [(confluent.field_meta).tags = \"PII\", "
+        "(confluent.field_meta).tags = 'SENSITIVE'];\n"
+        '  string name = 2 [(confluent.field_meta) . doc = "full name"];\n}\n'
+    )
+    canonical = schema.canonical()
+    assert (
+        "  string ssn = 1 [\n"
+        '    (confluent.field_meta).tags = "PII",\n'
+        '    (confluent.field_meta).tags = "SENSITIVE"\n'
+        "  ];\n"
+        '  string name = 2 [(confluent.field_meta).doc = "full name"];\n'
+    ) in canonical
+    assert parse(canonical).canonical() == canonical
+    normalized = schema.normalize().canonical()
+    assert '  string ssn = 1 [(confluent.field_meta) = {\n    tags: [\n      "PII",\n' in normalized
+    tags = schema.message_descriptor([0]).fields[0].GetOptions()
+    assert tags.ByteSize() > 0
