@@ -9,8 +9,12 @@ from dataclasses import dataclass
 
 from registry.compat.avro import check_avro
 from registry.compat.base import Checker
+from registry.compat.json_schema import check_json
+from registry.compat.protobuf import check_protobuf
 from serde.schemas.avro import AVRO
 from serde.schemas.base import SchemaType
+from serde.schemas.json_schema import JSON_SCHEMA
+from serde.schemas.protobuf import PROTOBUF
 
 
 @dataclass(frozen=True)
@@ -20,17 +24,9 @@ class TypePlugin:
 
 
 def default_types() -> dict[str, TypePlugin]:
-    types = {"AVRO": TypePlugin(AVRO, check_avro)}
-    try:
-        from registry.compat.json_schema import check_json
-        from serde.schemas.json_schema import JSON_SCHEMA
-        types["JSON"] = TypePlugin(JSON_SCHEMA, check_json)
-    except ImportError:
-        pass
-    try:
-        from registry.compat.protobuf import check_protobuf
-        from serde.schemas.protobuf import PROTOBUF
-        types["PROTOBUF"] = TypePlugin(PROTOBUF, check_protobuf)
-    except ImportError:
-        pass
-    return types
+    """Confluent's order of GET /schemas/types."""
+    return {
+        "JSON": TypePlugin(JSON_SCHEMA, check_json),
+        "PROTOBUF": TypePlugin(PROTOBUF, check_protobuf),
+        "AVRO": TypePlugin(AVRO, check_avro),
+    }
