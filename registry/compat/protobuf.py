@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from types import MappingProxyType
 
 from google.protobuf import descriptor_pb2 as d
 
@@ -31,7 +32,7 @@ COMPATIBLE_CHANGES = frozenset({
 })
 
 # Confluent's wording; the first %s is the reader's label, the second the writer's.
-DESCRIPTIONS = {
+DESCRIPTIONS = MappingProxyType({
     "PACKAGE_CHANGED": "The package at '{p}' in the {r} schema does not match the package "
                        "in the {w} schema",
     "MESSAGE_REMOVED": "The {r} schema is missing a MESSAGE type at path '{p}' in the {w} schema",
@@ -56,9 +57,9 @@ DESCRIPTIONS = {
                                       "schema are outside a oneof in the {w} schema",
     "FIELD_MOVED_TO_EXISTING_ONEOF": "A field in the oneof at path '{p}' in the {r} schema is "
                                      "outside an existing oneof in the {w} schema",
-}
+})
 
-SCALAR_KINDS = {
+SCALAR_KINDS = MappingProxyType({
     FDP.TYPE_INT32: "GENERAL_NUMBER", FDP.TYPE_INT64: "GENERAL_NUMBER",
     FDP.TYPE_UINT32: "GENERAL_NUMBER", FDP.TYPE_UINT64: "GENERAL_NUMBER",
     FDP.TYPE_BOOL: "GENERAL_NUMBER", FDP.TYPE_ENUM: "GENERAL_NUMBER",
@@ -67,7 +68,7 @@ SCALAR_KINDS = {
     FDP.TYPE_FIXED32: "FIXED32", FDP.TYPE_SFIXED32: "FIXED32",
     FDP.TYPE_FIXED64: "FIXED64", FDP.TYPE_SFIXED64: "FIXED64",
     FDP.TYPE_FLOAT: "FLOAT", FDP.TYPE_DOUBLE: "DOUBLE",
-}
+})
 
 Difference = tuple[str, str]
 

@@ -2,8 +2,9 @@
 
 A schema is a .proto file (text, or base64 FileDescriptorProto as confluent-kafka's
 ProtobufSerializer sends it) whose imports are given as references. Parsing is
-protoc's (see protobuf_compile); the canonical text is Confluent's formatter
-(protobuf_text), so the text we store and hash is the text Confluent would.
+protoc's (see protobuf_compile); the canonical text follows Confluent's formatter
+(protobuf_text) and keeps the author's spelling where protoc's source info lets us,
+so the text we store and hash is, for ordinary schemas, the text Confluent stores.
 """
 
 from __future__ import annotations
@@ -21,10 +22,10 @@ from serde.schemas.protobuf_text import format_file
 
 __all__ = ["PROTOBUF", "ProtobufSchema", "ProtobufType"]
 
-_OPTIONS_TYPES = {
+_OPTIONS_TYPES = frozenset({
     "FileOptions", "MessageOptions", "FieldOptions", "OneofOptions", "EnumOptions",
     "EnumValueOptions", "ServiceOptions", "MethodOptions", "ExtensionRangeOptions",
-}
+})
 
 
 class ProtobufSchema:

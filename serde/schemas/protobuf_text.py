@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
+from types import MappingProxyType
 
 from google.protobuf import descriptor_pb2 as d
 
@@ -34,7 +35,7 @@ from serde.schemas.protobuf_source import TypeHints
 FDP = d.FieldDescriptorProto
 MAX_TAG = 536_870_911
 
-SCALAR_NAMES: Mapping[int, str] = {
+SCALAR_NAMES: Mapping[int, str] = MappingProxyType({
     FDP.TYPE_DOUBLE: "double",
     FDP.TYPE_FLOAT: "float",
     FDP.TYPE_INT64: "int64",
@@ -50,12 +51,12 @@ SCALAR_NAMES: Mapping[int, str] = {
     FDP.TYPE_SFIXED64: "sfixed64",
     FDP.TYPE_SINT32: "sint32",
     FDP.TYPE_SINT64: "sint64",
-}
-LABELS: Mapping[int, str] = {
+})
+LABELS: Mapping[int, str] = MappingProxyType({
     FDP.LABEL_OPTIONAL: "optional",
     FDP.LABEL_REQUIRED: "required",
     FDP.LABEL_REPEATED: "repeated",
-}
+})
 # Standard options in the order Confluent converts them from a descriptor.
 FILE_OPTIONS = (
     "java_package", "java_outer_classname", "java_multiple_files",
