@@ -15,8 +15,8 @@ qualified type names.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
 from types import MappingProxyType
+from typing import Any
 
 from google.protobuf import descriptor_pb2 as d
 
