@@ -147,7 +147,8 @@ def written_hints(fdp: descriptor_pb2.FileDescriptorProto, text: str) -> TypeHin
             written = _slice(lines, list(loc.span))
             if written:
                 table = types if _is_type_path(path) else extendees
-                table[path[:-1]] = _tidy_type(written)
+                is_method = len(path) == 5 and path[0] == 6
+                table[path if is_method else path[:-1]] = _tidy_type(written)
     written_ranges = frozenset(p for p, spans in bounds.items() if len(spans) == 2
                                and spans[0] != spans[1])
     frozen = {k: tuple((f, tuple(i)) for f, i in v) for k, v in statements.items()}

@@ -586,3 +586,47 @@ def test_data_contract_tags_keep_their_written_statements() -> None:
     assert '  string ssn = 1 [(confluent.field_meta) = {\n    tags: [\n      "PII",\n' in normalized
     tags = schema.message_descriptor([0]).fields[0].GetOptions()
     assert tags.ByteSize() > 0
+
+
+KITCHEN_SINK = r"""syntax = "proto2";
+package k.s;
+import "google/protobuf/descriptor.proto";
+import public "google/protobuf/empty.proto";
+option optimize_for = SPEED;
+option java_multiple_files = true;
+message Req {
+  optional bytes b = 1 [default = "\001\002ab\"c"];
+  optional float f = 2 [default = inf];
+  optional double d = 3 [default = -1.5e10];
+  optional Color c = 4 [default = RED];
+  optional string s = 5 [default = "tab\there"];
+  repeated int32 packed_ints = 6 [packed = true];
+  optional int64 big = 7 [default = -9223372036854775808, jstype = JS_STRING];
+  extensions 1000 to 1999;
+  extend google.protobuf.MessageOptions { optional string nested_ext = 51000; }
+  optional group Grp = 8 { optional int32 g = 9; }
+  enum Color { RED = 1; GREEN = 2; }
+}
+extend Req { repeated string tags = 1000; }
+service Svc {
+  option deprecated = true;
+  rpc Get (Req) returns (Req);
+  rpc Stream (stream Req) returns (stream .google.protobuf.Empty) { option deprecated = true; option idempotency_level = NO_SIDE_EFFECTS; }
+}
+"""
+
+
+def test_kitchen_sink_proto2_is_stable_in_every_form() -> None:
+    schema = parse(KITCHEN_SINK)
+    canonical = schema.canonical()
+    assert '  optional bytes b = 1 [default = "\\001\\002ab\\"c"];\n' in canonical
+    assert "  optional group Grp = 8 {\n    optional int32 g = 9;\n  }\n" in canonical
+    assert "  rpc Get (Req) returns (Req);\n" in canonical
+    assert "  rpc Stream (stream Req) returns (stream .google.protobuf.Empty) {\n" in canonical
+    again = parse(canonical)
+    assert again.canonical() == canonical
+    assert again.file_descriptor == schema.file_descriptor
+    from_descriptor = parse(schema.formatted("serialized"))
+    assert parse(from_descriptor.canonical()).file_descriptor == schema.file_descriptor
+    normalized = schema.normalize()
+    assert normalized.normalize().canonical() == normalized.canonical()
