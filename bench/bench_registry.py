@@ -1,0 +1,513 @@
+"""Benchmark of `schemawire registry` over loopback HTTP with keep-alive clients.
+
+Not a test: run it by hand (see bench/README.md, section "registry"):
+
+    .venv/bin/python bench/bench_registry.py --write-readme
+
+What it measures, each against a fresh server process (`schemawire registry`) on a temp data dir:
+
+(a) registering distinct Avro schemas, 10 versions per subject (compatibility NONE globally),
+(b) GET /schemas/ids/{id} for random registered ids,
+(c) compatibility checks at BACKWARD_TRANSITIVE against a subject of 50 versions,
+
+for 200 subjects and again for 10x the subjects; plus the start-up time with 100,000 stored
+schemas (written straight into the SQLite store). As a baseline, a bare Starlette app returning a
+fixed JSON body runs under the same uvicorn settings and is hit by the same client, so figures
+are also given as a ratio of that ceiling. The server's peak RSS is VmHWM from /proc/<pid>/status.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import random
+import re
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[1]
+VERSIONS_PER_SUBJECT = 10
+COMPAT_VERSIONS = 50
+TARGETS = {"register": 500.0, "get_by_id": 5000.0, "startup_100k_s": 10.0}
+
+
+# -- processes ----------------------------------------------------------------------------
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@dataclass
+class Server:
+    proc: subprocess.Popen
+    url: str
+    ready_after: float  # seconds from process start to the first successful GET
+
+    def peak_rss_mib(self) -> float:
+        text = Path(f"/proc/{self.proc.pid}/status").read_text()
+        return int(re.search(r"VmHWM:\s+(\d+) kB", text).group(1)) / 1024
+
+    def cpu_seconds(self) -> float:
+        """User + system CPU the server process has used so far."""
+        fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGINT)
+            try:
+                self.proc.wait(15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+
+def start(argv: list[str], port: int, probe: str = "/", timeout: float = 120) -> Server:
+    url = f"http://127.0.0.1:{port}"
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    with httpx.Client(timeout=1) as client:
+        while True:
+            if proc.poll() is not None:
+                raise SystemExit(f"server exited with {proc.returncode}: {proc.stderr.read()}")
+            try:
+                if client.get(url + probe).status_code == 200:
+                    return Server(proc, url, time.perf_counter() - t0)
+            except httpx.TransportError:
+                pass
+            if time.perf_counter() - t0 > timeout:
+                proc.kill()
+                raise SystemExit(f"server did not answer {probe} within {timeout}s")
+            time.sleep(0.005)
+
+
+def start_registry(data_dir: Path, probe: str = "/", profile: Path | None = None) -> Server:
+    port = free_port()
+    args = ["registry", "--host", "127.0.0.1", "--port", str(port), "--data-dir", str(data_dir)]
+    # `python -m schemawire.cli` is what the `schemawire` console script runs.
+    argv = [sys.executable, "-m", "schemawire.cli", *args]
+    if profile is not None:
+        argv[1:1] = ["-m", "cProfile", "-o", str(profile)]
+    return start(argv, port, probe)
+
+
+def start_baseline() -> Server:
+    port = free_port()
+    return start([sys.executable, __file__, "--serve-baseline", str(port)], port)
+
+
+def serve_baseline(port: int) -> None:
+    """A bare Starlette app with a fixed JSON body, under the uvicorn settings the CLI uses."""
+    import uvicorn
+    from starlette.applications import Starlette
+    from starlette.responses import Response
+    from starlette.routing import Route
+
+    body = json.dumps({"schema": schema_text(0)}, separators=(",", ":")).encode()
+
+    async def fixed(request):
+        return Response(body, media_type="application/vnd.schemaregistry.v1+json")
+
+    app = Starlette(routes=[Route("/", fixed), Route("/schemas/ids/{id:int}", fixed)])
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on",
+                            access_log=False)
+    try:
+        uvicorn.Server(config).run()
+    except KeyboardInterrupt:
+        pass
+
+
+# -- workloads ----------------------------------------------------------------------------
+
+def schema_text(n: int, namespace: str = "bench") -> str:
+    """A distinct Avro record per n, in Confluent's canonical form."""
+    return json.dumps({"type": "record", "name": f"R{n}", "namespace": namespace, "fields": [
+        {"name": "id", "type": "string"}, {"name": f"f{n}", "type": "long"}]}, separators=(",", ":"))
+
+
+def compat_schema(k: int) -> str:
+    """Version k of an evolving record: one required field plus k optional fields with defaults."""
+    fields = [{"name": "id", "type": "string"}]
+    fields += [{"name": f"o{i}", "type": ["null", "long"], "default": None} for i in range(1, k + 1)]
+    return json.dumps({"type": "record", "name": "Evolving", "namespace": "bench", "fields": fields},
+                      separators=(",", ":"))
+
+
+@dataclass
+class Result:
+    name: str
+    subjects: int
+    requests: int
+    seconds: float
+    latencies: list[float] = field(repr=False, default_factory=list)
+    rss_mib: float = 0.0
+    server_cpu: float = 0.0  # seconds of server CPU over the whole run
+    client: str = "httpx x1"
+    baseline_rps: float | None = None
+
+    @property
+    def cpu_us(self) -> float:
+        """Server CPU per request, in microseconds: 1e6 / this is what one core can serve."""
+        return self.server_cpu / self.requests * 1e6
+
+    @property
+    def rps(self) -> float:
+        return self.requests / self.seconds
+
+    def pct(self, p: float) -> float:
+        lat = sorted(self.latencies)
+        return lat[min(len(lat) - 1, int(p * len(lat)))] * 1000
+
+
+class RawResponse:
+    def __init__(self, status_code: int, content: bytes) -> None:
+        self.status_code, self.content = status_code, content
+
+    @property
+    def text(self) -> str:
+        return self.content.decode()
+
+    def json(self):
+        return json.loads(self.content)
+
+
+class RawClient:
+    """A minimal keep-alive HTTP/1.1 client on a socket, to load the server without httpx's own cost."""
+
+    def __init__(self, url: str) -> None:
+        host, port = url.removeprefix("http://").split(":")
+        self.sock = socket.create_connection((host, int(port)))
+        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.host = f"{host}:{port}".encode()
+        self.buf = b""
+
+    def request(self, method: str, path: str, content: bytes | None = None) -> RawResponse:
+        head = [f"{method} {path} HTTP/1.1".encode(), b"Host: " + self.host,
+                b"Accept: application/vnd.schemaregistry.v1+json"]
+        if content is not None:
+            head += [b"Content-Type: application/vnd.schemaregistry.v1+json",
+                     b"Content-Length: " + str(len(content)).encode()]
+        self.sock.sendall(b"\r\n".join(head) + b"\r\n\r\n" + (content or b""))
+        while b"\r\n\r\n" not in self.buf:
+            self._recv()
+        header, _, self.buf = self.buf.partition(b"\r\n\r\n")
+        lines = header.split(b"\r\n")
+        status = int(lines[0].split()[1])
+        length = next(int(v) for k, _, v in (ln.partition(b":") for ln in lines[1:])
+                      if k.strip().lower() == b"content-length")
+        while len(self.buf) < length:
+            self._recv()
+        body, self.buf = self.buf[:length], self.buf[length:]
+        return RawResponse(status, body)
+
+    def get(self, path: str) -> RawResponse:
+        return self.request("GET", path)
+
+    def _recv(self) -> None:
+        chunk = self.sock.recv(65536)
+        if not chunk:
+            raise ConnectionError("server closed the connection")
+        self.buf += chunk
+
+    def __enter__(self) -> "RawClient":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.sock.close()
+
+
+def run(server: Server, requests: list[tuple[str, str, bytes | None]], clients: int,
+        check=lambda r: r.status_code == 200, raw: bool = False) -> tuple[float, list[float], float]:
+    """Send `requests` (method, path, body) over `clients` keep-alive connections, one thread each.
+
+    Clients are `httpx.Client`s, or `RawClient`s with `raw`. Returns (wall seconds,
+    per-request latencies, server CPU seconds used meanwhile).
+    """
+    url = server.url
+    latencies: list[list[float]] = [[] for _ in range(clients)]
+    errors: list[str] = []
+    headers = {"Content-Type": "application/vnd.schemaregistry.v1+json"}
+    barrier = threading.Barrier(clients + 1)
+
+    def worker(i: int) -> None:
+        mine = requests[i::clients]
+        out = latencies[i]
+        client = RawClient(url) if raw else httpx.Client(base_url=url, timeout=30, headers=headers)
+        with client:
+            client.get("/")  # open the connection outside the timed part
+            barrier.wait()
+            try:
+                for method, path, body in mine:
+                    t = time.perf_counter()
+                    r = client.request(method, path, content=body)
+                    out.append(time.perf_counter() - t)
+                    if not check(r):
+                        errors.append(f"{method} {path} -> {r.status_code} {r.text[:200]}")
+                        return
+            except Exception as exc:
+                errors.append(f"{type(exc).__name__}: {exc}")
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(clients)]
+    for t in threads:
+        t.start()
+    cpu0 = server.cpu_seconds()
+    barrier.wait()
+    t0 = time.perf_counter()
+    for t in threads:
+        t.join()
+    wall = time.perf_counter() - t0
+    cpu = server.cpu_seconds() - cpu0
+    if errors:
+        raise SystemExit(f"benchmark request failed: {errors[0]}")
+    return wall, [x for lat in latencies for x in lat], cpu
+
+
+def bench_scale(subjects: int, gets: int, checks: int, clients: int, raw_clients: int, tmp: Path,
+                profile: Path | None = None) -> list[Result]:
+    data = tmp / f"scale-{subjects}"
+    server = start_registry(data, profile=profile)
+    http_label, raw_label = f"httpx x{clients}", f"raw socket x{raw_clients}"
+
+    def result(name: str, count: int, measured: tuple[float, list[float], float], label: str) -> Result:
+        wall, lat, cpu = measured
+        return Result(name, subjects, count, wall, lat, server.peak_rss_mib(), cpu, label)
+
+    try:
+        with httpx.Client(base_url=server.url) as c:
+            assert c.put("/config", json={"compatibility": "NONE"}).status_code == 200
+        n = subjects * VERSIONS_PER_SUBJECT
+        # (a) Round-robin over the subjects, so each grows to VERSIONS_PER_SUBJECT versions.
+        regs = [("POST", f"/subjects/bench-{i % subjects}/versions",
+                 json.dumps({"schema": schema_text(i)}).encode()) for i in range(n)]
+        out = [result("register", n, run(server, regs, clients), http_label)]
+        if raw_clients:  # as many again, other subjects, through the light client
+            regs = [("POST", f"/subjects/raw-{i % subjects}/versions",
+                     json.dumps({"schema": schema_text(n + i)}).encode()) for i in range(n)]
+            out.append(result("register", n, run(server, regs, raw_clients, raw=True), raw_label))
+
+        # (b) Random ids over everything registered.
+        with httpx.Client(base_url=server.url) as c:
+            max_id = c.get("/schemas/ids/1", params={"fetchMaxId": "true"}).json()["maxId"]
+        assert max_id == n * (2 if raw_clients else 1), (max_id, n)
+        rng = random.Random(42)
+        ids = [("GET", f"/schemas/ids/{rng.randint(1, max_id)}", None) for _ in range(gets)]
+        out.append(result("get_by_id", gets, run(server, ids, clients), http_label))
+        if raw_clients:
+            out.append(result("get_by_id", gets, run(server, ids, raw_clients, raw=True), raw_label))
+
+        # (c) BACKWARD_TRANSITIVE against 50 versions, each adding an optional field.
+        subject = "compat-50"
+        with httpx.Client(base_url=server.url) as c:
+            r = c.put(f"/config/{subject}", json={"compatibility": "BACKWARD_TRANSITIVE"})
+            assert r.status_code == 200, r.text
+            for k in range(COMPAT_VERSIONS):
+                r = c.post(f"/subjects/{subject}/versions", json={"schema": compat_schema(k)})
+                assert r.status_code == 200, r.text
+            assert len(c.get(f"/subjects/{subject}/versions").json()) == COMPAT_VERSIONS
+        body = json.dumps({"schema": compat_schema(COMPAT_VERSIONS)}).encode()
+        compat = [("POST", f"/compatibility/subjects/{subject}/versions", body)] * checks
+        measured = run(server, compat, clients,
+                       check=lambda r: r.status_code == 200 and r.json() == {"is_compatible": True})
+        out.append(result("compat_backward_transitive_50", checks, measured, http_label))
+        return out
+    finally:
+        server.stop()
+
+
+def write_store(data: Path, count: int, subjects: int) -> None:
+    """`count` schemas over `subjects` subjects, straight into the SQLite store, in big transactions."""
+    from registry.identity import schema_guid
+    from registry.store.base import SchemaRecord, VersionRecord
+    from registry.store.sqlite import SqliteStore
+
+    data.mkdir(parents=True, exist_ok=True)
+    store = SqliteStore(data / "registry.db", synchronous="OFF")
+    try:
+        ts = int(time.time() * 1000)
+        batch: list = []
+        for i in range(count):
+            text = schema_text(i, "boot")
+            batch.append(SchemaRecord(".", i + 1, "AVRO", text, (), None, schema_guid(text)))
+            batch.append(VersionRecord(f"boot-{i % subjects}", i // subjects + 1, i + 1, False, ts))
+            if len(batch) >= 20_000:
+                store.write(batch)
+                batch = []
+        store.write(batch)
+    finally:
+        store.close()
+
+
+def bench_startup(count: int, tmp: Path, profile: Path | None = None) -> dict[str, float]:
+    empty = start_registry(tmp / "boot-empty", probe="/schemas/types")
+    empty.stop()
+    data = tmp / f"boot-{count}"
+    t = time.perf_counter()
+    write_store(data, count, subjects=count // 10)
+    written = time.perf_counter() - t
+    server = start_registry(data, probe=f"/schemas/ids/{count}", profile=profile)
+    try:
+        with httpx.Client(base_url=server.url) as c:
+            r = c.get(f"/subjects/boot-{count // 10 - 1}/versions/latest")
+            assert r.status_code == 200 and r.json()["id"] == count, r.text
+        return {"schemas": count, "write_s": written, "empty_s": empty.ready_after,
+                "ready_s": server.ready_after, "rss_mib": server.peak_rss_mib(),
+                "db_mib": (data / "registry.db").stat().st_size / 2**20}
+    finally:
+        server.stop()
+
+
+def bench_baseline(gets: int, clients: int, raw_clients: int) -> list[Result]:
+    server = start_baseline()
+    requests = [("GET", f"/schemas/ids/{i}", None) for i in range(gets)]
+    try:
+        wall, lat, cpu = run(server, requests, clients)
+        out = [Result("baseline (bare Starlette)", 0, gets, wall, lat, server.peak_rss_mib(), cpu, f"httpx x{clients}")]
+        if raw_clients:
+            wall, lat, cpu = run(server, requests, raw_clients, raw=True)
+            out.append(Result("baseline (bare Starlette)", 0, gets, wall, lat, server.peak_rss_mib(), cpu,
+                              f"raw socket x{raw_clients}"))
+        return out
+    finally:
+        server.stop()
+
+
+# -- report -------------------------------------------------------------------------------
+
+def table(results: list[Result], startup: dict[str, float] | None) -> str:
+    rows = ["| workload | subjects | client | requests | req/s | p50 ms | p99 ms | req/s vs bare Starlette "
+            "| server CPU µs/req | one-core capacity req/s | server peak RSS MiB |",
+            "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    for r in results:
+        ratio = f"{r.rps / r.baseline_rps:.2f}x" if r.baseline_rps else "1.00x"
+        target = ""
+        if r.name in TARGETS:
+            target = " ✅" if r.rps >= TARGETS[r.name] else f" ❌ (target {TARGETS[r.name]:,.0f})"
+        capacity = f"{1e6 / r.cpu_us:,.0f}" if r.cpu_us else "n/a"
+        rows.append(f"| {r.name} | {r.subjects:,} | {r.client} | {r.requests:,} | {r.rps:,.0f}{target} | {r.pct(0.5):.2f} | "
+                    f"{r.pct(0.99):.2f} | {ratio} | {r.cpu_us:,.0f} | {capacity} | {r.rss_mib:.0f} |")
+    if startup:
+        ok = " ✅" if startup["ready_s"] < TARGETS["startup_100k_s"] else " ❌ (target < 10 s)"
+        rows += ["", "| start-up | stored schemas | process start to first GET | empty data dir | ratio | "
+                     "server peak RSS MiB | db size MiB |",
+                 "|---|---:|---:|---:|---:|---:|---:|",
+                 f"| schemawire registry | {startup['schemas']:,.0f} | {startup['ready_s']:.2f} s{ok} | "
+                 f"{startup['empty_s']:.2f} s | {startup['ready_s'] / startup['empty_s']:.1f}x | "
+                 f"{startup['rss_mib']:.0f} | {startup['db_mib']:.0f} |"]
+    return "\n".join(rows)
+
+
+def environment() -> str:
+    import starlette
+    import uvicorn
+    try:
+        import uvloop  # noqa: F401
+        loop = "uvloop"
+    except ImportError:
+        loop = "asyncio"
+    try:
+        import httptools  # noqa: F401
+        http = "httptools"
+    except ImportError:
+        http = "h11"
+    cpu = "?"
+    for line in Path("/proc/cpuinfo").read_text().splitlines():
+        if line.startswith("model name"):
+            cpu = line.split(":", 1)[1].strip()
+            break
+    return (f"{os.cpu_count()} CPUs ({cpu}), Python {platform.python_version()}, uvicorn {uvicorn.__version__} "
+            f"({loop} loop, {http} parser), Starlette {starlette.__version__}, httpx {httpx.__version__}")
+
+
+def write_readme(section: str) -> None:
+    path = ROOT / "bench" / "README.md"
+    text = path.read_text() if path.exists() else "# Benchmarks\n"
+    pattern = re.compile(r"^## registry\n.*?(?=^## |\Z)", re.S | re.M)
+    if pattern.search(text):
+        text = pattern.sub(lambda _: section, text, count=1)
+    else:
+        text = text.rstrip("\n") + "\n\n" + section
+    path.write_text(text.rstrip("\n") + "\n")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--subjects", type=int, nargs="+", default=[200, 2000],
+                        help="subject counts to run (a) to (c) for; 10 versions each [200 2000]")
+    parser.add_argument("--gets", type=int, default=20_000, help="GET /schemas/ids/{id} requests [20000]")
+    parser.add_argument("--checks", type=int, default=2_000, help="compatibility checks [2000]")
+    parser.add_argument("--clients", type=int, default=1, help="concurrent keep-alive httpx clients (threads) [1]")
+    parser.add_argument("--raw-clients", type=int, default=4,
+                        help="also run (a), (b) and the baseline with this many raw-socket clients (threads); 0: don't [4]")
+    parser.add_argument("--startup-schemas", type=int, default=100_000, help="stored schemas for start-up [100000]")
+    parser.add_argument("--skip-startup", action="store_true")
+    parser.add_argument("--write-readme", action="store_true", help="replace the `## registry` section of bench/README.md")
+    parser.add_argument("--profile", type=Path, metavar="DIR",
+                        help="run each server under cProfile and leave the .prof files in DIR")
+    parser.add_argument("--serve-baseline", type=int, metavar="PORT", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.serve_baseline:
+        serve_baseline(args.serve_baseline)
+        return
+    if args.profile:
+        args.profile.mkdir(parents=True, exist_ok=True)
+
+    command = "python " + " ".join(["bench/bench_registry.py", *sys.argv[1:]])
+    with tempfile.TemporaryDirectory(prefix="schemawire-bench-") as tmp_name:
+        tmp = Path(tmp_name)
+        results = bench_baseline(args.gets, args.clients, args.raw_clients)
+        baseline = {r.client: r.rps for r in results}
+        for r in results:
+            print(f"baseline, {r.client}: {r.rps:,.0f} req/s", file=sys.stderr)
+        for subjects in args.subjects:
+            prof = args.profile / f"scale-{subjects}.prof" if args.profile else None
+            for r in bench_scale(subjects, args.gets, args.checks, args.clients, args.raw_clients, tmp, prof):
+                r.baseline_rps = baseline[r.client]
+                results.append(r)
+                print(f"{r.name} @ {subjects} subjects, {r.client}: {r.rps:,.0f} req/s", file=sys.stderr)
+        startup = None
+        if not args.skip_startup:
+            prof = args.profile / "startup.prof" if args.profile else None
+            startup = bench_startup(args.startup_schemas, tmp, prof)
+            print(f"start-up with {args.startup_schemas:,} schemas: {startup['ready_s']:.2f} s", file=sys.stderr)
+
+    report = table(results, startup)
+    print(report)
+    if args.write_readme:
+        section = "\n".join([
+            "## registry", "",
+            "`schemawire registry` as a subprocess on a loopback port, temp data dir, hit by "
+            f"{args.clients} keep-alive `httpx.Client`{'s (threads)' if args.clients > 1 else ''}. "
+            f"Registrations are distinct Avro records, {VERSIONS_PER_SUBJECT} versions per subject, "
+            "compatibility NONE globally; GETs are random ids over everything registered; the "
+            f"compatibility checks run at BACKWARD_TRANSITIVE against a subject of {COMPAT_VERSIONS} versions "
+            "(each adding an optional field with a default). \"vs bare Starlette\" divides by the rate of a "
+            "Starlette app returning a fixed JSON body under the same uvicorn settings and client. Start-up "
+            "writes the schemas straight into the SQLite store, then times process start to the first "
+            "successful GET of the last id. Peak RSS is the server's VmHWM.",
+            "",
+            f"Command (from the repo root): `.venv/bin/{command}`", "",
+            f"Machine: {environment()}. Run at {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}.", "",
+            "Targets: >= 5,000 GET /schemas/ids/{id}/s and >= 500 registrations/s on one process; "
+            "start-up with 100,000 schemas in < 10 s.", "",
+            report, "",
+        ])
+        write_readme(section)
+        print("wrote the `## registry` section of bench/README.md", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
