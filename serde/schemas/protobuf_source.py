@@ -44,6 +44,7 @@ class TypeHints:
     # options path + extension number -> statements as written (see _option_statements)
     option_statements: Mapping[tuple[int, ...], tuple[tuple[str, str, str] | None, ...]] = field(
         default_factory=dict)
+    defaults: Mapping[tuple[int, ...], str] = field(default_factory=dict)  # field path -> token
 
 
 
@@ -116,6 +117,7 @@ def written_hints(fdp: descriptor_pb2.FileDescriptorProto, text: str) -> TypeHin
     syntax_written = False
     children: dict[tuple[int, ...], list[int]] = {}
     option_names: dict[tuple[int, ...], str] = {}
+    defaults: dict[tuple[int, ...], str] = {}
     repeated: set[tuple[int, ...]] = set()
     for loc in fdp.source_code_info.location:
         path = tuple(loc.path)
@@ -143,6 +145,10 @@ def written_hints(fdp: descriptor_pb2.FileDescriptorProto, text: str) -> TypeHin
             bounds.setdefault(path[:-1], []).append(list(loc.span))
         if path == (12,):
             syntax_written = True
+        elif path and path[-1] == 7 and _is_field_path(path[:-1]):
+            m = _DEFAULT.match(_slice(lines, list(loc.span)) or "")
+            if m:
+                defaults[path[:-1]] = m.group(1)
         elif _is_type_path(path) or _is_extendee_path(path):
             written = _slice(lines, list(loc.span))
             if written:
@@ -155,7 +161,12 @@ def written_hints(fdp: descriptor_pb2.FileDescriptorProto, text: str) -> TypeHin
     order = {k: tuple(v) for k, v in children.items()}
     option_names = {k: v for k, v in option_names.items() if k not in repeated}
     return TypeHints(types, syntax_written, extendees, frozen, written_ranges, order, option_names,
-                     _option_statements(fdp, lines))
+                     _option_statements(fdp, lines), defaults)
+
+
+# A proto2 default written as a bare token (number, inf, enum name); strings are
+# re-escaped from the descriptor instead.
+_DEFAULT = re.compile(r"\s*(?:default\s*=\s*)?([-+]?[\w.]+)\s*\Z")
 
 
 _OPTION_START = re.compile(r"\s*(?:option\s+)?\(")
@@ -245,9 +256,11 @@ def _is_type_path(path: tuple[int, ...]) -> bool:
     """True for the path of a field's type_name (…, 6) or a method's input/output type."""
     if len(path) == 5 and path[0] == 6 and path[2] == 2 and path[4] in (2, 3):
         return True
-    if not path or path[-1] != 6:
-        return False
-    body = path[:-1]
+    return bool(path) and path[-1] == 6 and _is_field_path(path[:-1])
+
+
+def _is_field_path(body: tuple[int, ...]) -> bool:
+    """A field or extension: (7, i), (4, i, [3, j]*, 2|6, k)."""
     if len(body) == 2 and body[0] == 7:
         return True
     if len(body) < 4 or body[0] != 4:

@@ -232,7 +232,8 @@ class _Formatter:
         text = f"{head}{ftype} {f.name} = {f.number}"
         opts = self.options(f, FIELD_OPTIONS, opath=path + (8,), targets=True)
         if f.HasField("default_value") and not self.proto3:
-            opts.append(Opt("default", default_value(f)))
+            written = None if self.normalize else self.hints.defaults.get(path)
+            opts.append(Opt("default", Raw(written) if written else default_value(f)))
         if f.HasField("json_name"):
             opts.append(Opt("json_name", f.json_name))
         if self.normalize:

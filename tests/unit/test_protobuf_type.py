@@ -621,6 +621,7 @@ def test_kitchen_sink_proto2_is_stable_in_every_form() -> None:
     canonical = schema.canonical()
     assert '  optional bytes b = 1 [default = "\\001\\002ab\\"c"];\n' in canonical
     assert "  optional group Grp = 8 {\n    optional int32 g = 9;\n  }\n" in canonical
+    assert "  optional double d = 3 [default = -1.5e10];\n" in canonical
     assert "  rpc Get (Req) returns (Req);\n" in canonical
     assert "  rpc Stream (stream Req) returns (stream .google.protobuf.Empty) {\n" in canonical
     again = parse(canonical)
