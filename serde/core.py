@@ -195,14 +195,6 @@ class Serializer:
             raise SerializationError("Header framing needs a SerializationContext", subject=w.subject)
         wire.add_header(ctx.headers, wire.header_name(ctx.field), w.header)
 
-    def _fail(self, w: Writer, exc: Exception, value: Any) -> SerializationError:
-        """Turn a codec exception into our error with subject, id and field path."""
-        if isinstance(exc, SerializationError):
-            exc.subject = exc.subject or w.subject
-            exc.schema_id = exc.schema_id if exc.schema_id is not None else w.schema_id
-            return exc
-        return SerializationError(str(exc), subject=w.subject, schema_id=w.schema_id)
-
     # --- once per subject ------------------------------------------------------------
 
     def _subject(self, ctx: Any) -> str:
@@ -348,7 +340,7 @@ class Deserializer:
             r = self._readers[key] = drive(self._load(ref, ctx), self._client)
         value = self._decode(r, data, start, ref.indexes, ctx)
         if self._envelope:
-            return self._wrap(r, value, ref, ctx, drive)
+            return self._wrap(r, value, ref, ctx)
         return value
 
     async def adeserialize(self, data: bytes | None, ctx: Any = None) -> Any:
@@ -372,9 +364,9 @@ class Deserializer:
         r = self._readers.get(key)
         if r is None:
             r = self._readers[key] = drive(self._load(ref, ctx), self._client)
-        return self._wrap(r, self._decode(r, data, start, ref.indexes, ctx), ref, ctx, drive)
+        return self._wrap(r, self._decode(r, data, start, ref.indexes, ctx), ref, ctx)
 
-    def _wrap(self, r: Reader, value: Any, ref: wire.SchemaRef, ctx: Any, driver: Any) -> Decoded:
+    def _wrap(self, r: Reader, value: Any, ref: wire.SchemaRef, ctx: Any) -> Decoded:
         subject, version = self._where(r, ref, ctx)
         return Decoded(value, r.schema_id, r.guid, subject, version, ref.indexes, r.schema)
 

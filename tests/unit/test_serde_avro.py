@@ -199,3 +199,26 @@ def test_async_client():
     assert warm.hex() == "00000000010206426f62020c6240782e696f"  # resolved once, then sync is fine
     with pytest.raises(ConfigurationError, match="async"):
         AvroSerializer(reg, USER)(ADA, CTX)
+
+
+def test_use_latest_with_metadata_picks_the_matching_version():
+    reg = InMemorySchemaRegistry()
+    reg.register_schema("users-value", Schema(USER, "AVRO", metadata={"properties": {"app": "v1"}}))
+    other = json.dumps({"type": "record", "name": "User", "namespace": "com.example",
+                        "fields": [{"name": "id", "type": "long"}]})
+    reg.register_schema("users-value", Schema(other, "AVRO", metadata={"properties": {"app": "v2"}}))
+    ser = AvroSerializer(reg, None, auto_register=False, use_latest_with_metadata={"app": "v1"})
+    assert ser(ADA, CTX).hex() == "0000000001540641646100"
+    assert AvroSerializer(reg, None, auto_register=False, use_latest_version=True)(ADA, CTX).hex() == "000000000254"
+
+
+def test_to_dict_and_from_dict_hooks():
+    reg = InMemorySchemaRegistry()
+
+    class User:
+        def __init__(self, **kw):
+            self.__dict__.update(kw)
+
+    ser = AvroSerializer(reg, USER, to_dict=lambda obj, ctx: dict(obj.__dict__))
+    de = AvroDeserializer(reg, from_dict=lambda d, ctx: User(**d))
+    assert de(ser(User(**ADA), CTX), CTX).__dict__ == ADA
