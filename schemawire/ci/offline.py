@@ -1,0 +1,113 @@
+"""Offline commands: `validate` and `check` against git or a directory, one job per subject.
+
+Jobs are plain data so a large file set can be spread over processes; each
+job parses its texts (once per distinct text) and runs the level's checks.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+
+from schemawire.ci.compare import OldVersion, Reason, check_level
+from schemawire.ci.config import Config, SubjectConfig
+from schemawire.ci.findings import (ERROR, INVALID_SCHEMA, OLD_VERSION_UNPARSEABLE, WARNING, Finding, Report,
+                                    SubjectResult, split_confluent)
+from schemawire.ci.locate import error_position, locate
+from schemawire.ci.resolve import dependencies, parse, plugin
+from schemawire.ci.sources import PreviousText
+from serde.errors import SchemaParseError
+
+PARALLEL_THRESHOLD = 400           # previous versions; below this a process pool costs more than it saves
+
+
+@dataclass(frozen=True)
+class Job:
+    sub: SubjectConfig
+    text: str
+    deps: dict[str, str]
+    previous: list[PreviousText] = field(default_factory=list)
+    against: str | None = None
+
+
+def current_jobs(config: Config, subjects: list[SubjectConfig]) -> list[Job]:
+    by_subject = config.by_subject()
+    return [Job(s, s.read(), dependencies(s, by_subject, lambda d: None)) for s in subjects]
+
+
+def invalid(sub: SubjectConfig, text: str, exc: Exception) -> Finding:
+    message = str(exc) or type(exc).__name__
+    pos = error_position(message)
+    return Finding(sub.subject, sub.display, INVALID_SCHEMA, message,
+                   line=pos[0] if pos else None, column=pos[1] if pos else None)
+
+
+def reason_finding(sub: SubjectConfig, text: str, reason: Reason) -> Finding:
+    inc = reason.incompatibility
+    rule, description = split_confluent(inc.message)
+    pos = None
+    # Avro paths index the reader's fields; for a forward check the reader is the old file.
+    if reason.direction == "backward" or sub.schema_type != "AVRO":
+        pos = locate(sub.schema_type, text, inc.path)
+    return Finding(sub.subject, sub.display, inc.error_type or rule or "INCOMPATIBLE",
+                   f"{description} ({reason.direction} check)", path=inc.path or None,
+                   line=pos[0] if pos else None, column=pos[1] if pos else None,
+                   against=reason.against, detail=inc.message)
+
+
+def run_job(job: Job) -> SubjectResult:
+    """Validate the new text, then check it against the job's previous versions."""
+    sub = job.sub
+    result = SubjectResult(sub.subject, sub.display, sub.schema_type, "ok", compatibility=sub.compatibility,
+                           against=job.against)
+    try:
+        plugin(sub.schema_type)
+        new = parse(sub.schema_type, job.text, job.deps, validate=True)
+    except SchemaParseError as exc:
+        result.status = "invalid"
+        result.findings.append(invalid(sub, job.text, exc))
+        return result
+    if job.against is None:
+        return result
+    olds: list[OldVersion] = []
+    for prev in job.previous:
+        try:
+            olds.append(OldVersion(prev.label, parse(sub.schema_type, prev.text, prev.deps, validate=False),
+                                   prev.text))
+        except SchemaParseError as exc:
+            result.findings.append(Finding(sub.subject, sub.display, OLD_VERSION_UNPARSEABLE,
+                                           f"previous version does not parse, skipped: {exc}",
+                                           severity=WARNING, against=prev.label))
+    if not job.previous:
+        result.status = "new"
+        result.note = "no previous version: a new subject is compatible"
+        return result
+    result.note = f"{len(olds)} previous version(s)"
+    for reason in check_level(sub.compatibility, new, job.text, olds, policy=sub.policy):
+        finding = reason_finding(sub, job.text, reason)
+        if finding.rule not in sub.ignore:
+            result.findings.append(finding)
+    if any(f.severity == ERROR for f in result.findings):
+        result.status = "incompatible"
+    return result
+
+
+def _workers(jobs: list[Job], requested: int | None) -> int:
+    if requested is not None:
+        return max(1, requested)
+    if sum(len(j.previous) for j in jobs) < PARALLEL_THRESHOLD:
+        return 1
+    return min(os.cpu_count() or 1, 8)
+
+
+def run_jobs(command: str, jobs: list[Job], workers: int | None = None) -> Report:
+    n = _workers(jobs, workers)
+    if n <= 1 or len(jobs) < 2:
+        return Report(command, [run_job(j) for j in jobs])
+    # fork keeps the already-imported checkers; chunks keep pickling overhead small
+    ctx = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(n, mp_context=ctx) as pool:
+        results = list(pool.map(run_job, jobs, chunksize=max(1, len(jobs) // (n * 4))))
+    return Report(command, results)
