@@ -71,6 +71,7 @@ def cmd_registry(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from schemawire.ci.commands import register_ci_commands
     parser = argparse.ArgumentParser(prog="schemawire", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
 
@@ -88,6 +89,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     service("registry", "run the Schema Registry", 8081).set_defaults(func=cmd_registry)
     service("serve", "run everything on embedded defaults", 8081).set_defaults(func=cmd_registry)
+    register_ci_commands(sub)  # CI checks: schemawire/ci/
     return parser
 
 
