@@ -35,7 +35,7 @@ from serde.schemas.protobuf_source import (
 from serde.schemas.protobuf_text import format_file
 
 MAX_SCHEMA_CHARS = 4_000_000
-ROOT_NAME = "default.proto"
+ROOT_NAME = "default"  # the name Confluent gives a schema's own file
 _BASE64 = re.compile(r"[A-Za-z0-9+/=_\-\s]+")
 _GOOGLE_INCLUDE = Path(grpc_tools.__file__).parent / "_proto"
 
@@ -142,7 +142,7 @@ def _free_name(dependencies: Mapping[str, str]) -> str:
     name, n = ROOT_NAME, 0
     while name in dependencies:
         n += 1
-        name = f"default{n}.proto"
+        name = f"default{n}"
     return name
 
 

@@ -235,7 +235,7 @@ def test_imports_resolve_through_dependencies() -> None:
     schema = parse(USES_COMMON, {"shop/common.proto": COMMON})
     field = schema.message_descriptor([0]).fields_by_name["total"]
     assert field.message_type.full_name == "shop.common.Money"
-    assert [f.name for f in schema.files] == ["shop/common.proto", "default.proto"]
+    assert [f.name for f in schema.files] == ["shop/common.proto", "default"]
 
 
 def test_dependency_may_be_a_base64_descriptor() -> None:
@@ -380,7 +380,7 @@ def test_bad_input_is_a_schema_parse_error(text: str, deps: dict, needle: str) -
 
 
 def test_parse_error_reports_line_and_column() -> None:
-    with pytest.raises(SchemaParseError, match=r"default\.proto:3:9: "):
+    with pytest.raises(SchemaParseError, match=r"default:3:9: "):
         parse('syntax = "proto3";\nmessage M {\n  int32 = 1;\n}\n')
 
 
