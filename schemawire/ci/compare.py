@@ -21,7 +21,7 @@ from serde.schemas.base import ParsedSchema
 class OldVersion:
     label: str                     # e.g. "git:1a2b3c4", "dir/orders-value/v3.avsc"
     schema: ParsedSchema
-    text: str
+    key: tuple                     # (text, references' texts): equal keys cannot differ
 
 
 @dataclass(frozen=True)
@@ -31,7 +31,7 @@ class Reason:
     against: str
 
 
-def check_level(level: str, new: ParsedSchema, new_text: str, previous: Sequence[OldVersion],
+def check_level(level: str, new: ParsedSchema, new_key: tuple, previous: Sequence[OldVersion],
                 *, policy: str = "STRICT") -> list[Reason]:
     """Why `new` breaks `level` against `previous` (oldest first); empty when compatible."""
     if level == "NONE" or not previous:
@@ -42,8 +42,8 @@ def check_level(level: str, new: ParsedSchema, new_text: str, previous: Sequence
     backward = level.startswith(("BACKWARD", "FULL"))
     forward = level.startswith(("FORWARD", "FULL"))
     for old in candidates:
-        if old.text == new_text and old.schema.schema_type == new.schema_type:
-            continue               # identical text: nothing can differ
+        if old.key == new_key and old.schema.schema_type == new.schema_type:
+            continue               # identical schema and references: nothing can differ
         reasons: list[Reason] = []
         if old.schema.schema_type != new.schema_type:
             reasons.append(Reason(Incompatibility(

@@ -75,7 +75,7 @@ def run_job(job: Job) -> SubjectResult:
     for prev in job.previous:
         try:
             olds.append(OldVersion(prev.label, parse(sub.schema_type, prev.text, prev.deps, validate=False),
-                                   prev.text))
+                                   (prev.text, tuple(prev.deps.items()))))
         except SchemaParseError as exc:
             result.findings.append(Finding(sub.subject, sub.display, OLD_VERSION_UNPARSEABLE,
                                            f"previous version does not parse, skipped: {exc}",
@@ -85,7 +85,7 @@ def run_job(job: Job) -> SubjectResult:
         result.note = "no previous version: a new subject is compatible"
         return result
     result.note = f"{len(olds)} previous version(s)"
-    for reason in check_level(sub.compatibility, new, job.text, olds, policy=sub.policy):
+    for reason in check_level(sub.compatibility, new, (job.text, tuple(job.deps.items())), olds, policy=sub.policy):
         finding = reason_finding(sub, job.text, reason)
         if finding.rule not in sub.ignore:
             result.findings.append(finding)
