@@ -1,0 +1,1 @@
+"""REST Proxy v2: produce (`/topics/...`) and topic metadata."""

@@ -1,0 +1,217 @@
+"""v3 produce: `POST /v3/clusters/{c}/topics/{t}/records` (a stream) and `.../records:batch`.
+
+The stream endpoint answers 200 as soon as the body starts and then one JSON
+line per input record, in input order, each a result or an error (spec §5.5).
+Records are processed as they arrive: everything parsed from one chunk is
+validated, then appended as one batch, so a bulk body costs one log round
+trip per chunk while an interactive client gets each answer at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+import orjson
+from starlette.requests import ClientDisconnect, Request
+from starlette.responses import Response
+from starlette.types import Receive, Scope, Send
+
+from gateway.errors import BatchError, GatewayError, MalformedBody, RateLimited, Unprocessable, stream_line
+from gateway.http import check_fields, check_length, expect, json_response, parse_json, read_body
+from gateway.http import require_json, v3_response_type
+from gateway.log.base import LogError
+from gateway.log.base import TopicNotFound as LogTopicNotFound
+from gateway.state import Gateway
+from gateway.v3.records import Prepared, bind, prepare, success
+from gateway.v3.stream import ObjectStream, ParseFailure
+
+_CRLF = b"\r\n"
+_EMPTY = "Request body is empty. Data is required."
+
+
+async def _partitions(gw: Gateway, topic: str) -> int | None:
+    try:
+        return (await gw.log.topic(topic)).partitions
+    except LogTopicNotFound:
+        return None
+
+
+async def append_all(gw: Gateway, topic: str, cluster: str, batch: list[Prepared]) -> list[dict[str, Any]]:
+    """Append prepared records as one batch; a log failure is retried record by record to place it."""
+    try:
+        appended = await gw.log.append(topic, [p.record for p in batch])
+    except LogError as exc:
+        if len(batch) == 1:
+            return [{"error_code": exc.error_code, "message": exc.message}]
+        out: list[dict[str, Any]] = []
+        for p in batch:
+            out.extend(await append_all(gw, topic, cluster, [p]))
+        return out
+    return [success(cluster, topic, p, a.partition, a.offset) if a.error_code is None
+            else {"error_code": a.error_code, "message": a.error or ""}
+            for p, a in zip(batch, appended)]
+
+
+class _RecordStream(Response):
+    """The 200 stream of result lines; reads the rest of the body while it writes."""
+
+    def __init__(self, gw: Gateway, request: Request, body: AsyncIterator[bytes], first: bytes) -> None:
+        super().__init__(media_type="application/json")
+        self.gw, self.request, self.body, self.first = gw, request, body, first
+        self.topic = request.path_params["topic"]
+        self.cluster = request.path_params["cluster_id"]
+        self.client = request.client.host if request.client else ""
+        self.count = 0
+        self.size = len(first)
+        self.partitions: int | None = None
+        self.stop = False
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await send({"type": "http.response.start", "status": 200,
+                    "headers": [(b"content-type", b"application/json")]})
+        try:
+            async for piece in self.lines():
+                if piece:
+                    await send({"type": "http.response.body", "body": piece, "more_body": True})
+        except (OSError, ClientDisconnect):
+            return
+        await send({"type": "http.response.body", "body": b"", "more_body": False})
+
+    async def lines(self) -> AsyncIterator[bytes]:
+        self.partitions = await _partitions(self.gw, self.topic)
+        stream = ObjectStream()
+        yield await self.process(stream.feed(self.first))
+        async for chunk in self.body:
+            if self.stop:
+                break
+            self.size += len(chunk)
+            if self.size > self.gw.max_body:
+                yield self.line({"error_code": 413, "message":
+                                 f"Request body exceeds the limit of {self.gw.max_body} bytes"})
+                return
+            yield await self.process(stream.feed(chunk))
+        if not self.stop:
+            yield await self.process(stream.close())
+
+    @staticmethod
+    def line(obj: dict[str, Any]) -> bytes:
+        return orjson.dumps(obj) + _CRLF
+
+    async def process(self, objs: list[Any]) -> bytes:
+        """Lines for the records in `objs`, in order; the valid ones appended as one batch."""
+        gw = self.gw
+        lines: list[dict[str, Any] | None] = []
+        pending: list[tuple[int, Prepared]] = []
+        for obj in objs:
+            if self.stop:
+                break
+            if isinstance(obj, ParseFailure):
+                lines.append({"error_code": 400, "message": obj.message})
+                self.stop = True
+                break
+            self.count += 1
+            if self.count > gw.max_records:
+                lines.append({"error_code": 413, "message":
+                              f"Request has more than {gw.max_records} records; the rest is not read."})
+                self.stop = True
+                break
+            if gw.limiter is not None and not gw.limiter.allow(self.client):
+                lines.append(stream_line(RateLimited()))
+                continue
+            try:
+                prep = await prepare(gw, self.topic, bind(obj), self.partitions)
+            except GatewayError as exc:
+                lines.append(stream_line(exc))
+                continue
+            pending.append((len(lines), prep))
+            lines.append(None)
+        if pending:
+            results = await append_all(gw, self.topic, self.cluster, [p for _, p in pending])
+            for (i, _), result in zip(pending, results):
+                lines[i] = result
+            if self.partitions is None:
+                self.partitions = await _partitions(gw, self.topic)
+        return b"".join(orjson.dumps(x) + _CRLF for x in lines)
+
+
+async def produce(request: Request) -> Response:
+    gw: Gateway = request.app.state.gateway
+    require_json(request.headers.get("content-type"))
+    v3_response_type(request.headers.get("accept"))
+    check_length(request, gw.max_body)
+    body = request.stream().__aiter__()
+    first = b""
+    try:
+        while not first.strip():
+            first += await body.__anext__()
+            if len(first) > gw.max_body:
+                break
+    except StopAsyncIteration:
+        pass
+    if not first.strip():
+        raise Unprocessable(f"Payload error. {_EMPTY}")
+    return _RecordStream(gw, request, body, first)
+
+
+_BATCH = "io.confluent.kafkarest.entities.v3.AutoValue_ProduceBatchRequest$Builder"
+
+
+def _bind_batch(body: Any, batch_max: int) -> list[dict[str, Any]]:
+    if not isinstance(body, dict):
+        expect(body, dict, "", _BATCH)
+    check_fields(body, ("entries",), _BATCH)
+    entries = body.get("entries")
+    if entries is None:
+        raise BatchError(_EMPTY)
+    expect(entries, list, "entries", "java.util.List<ProduceBatchRequestEntry>")
+    if not entries:
+        raise BatchError("Empty batch.")
+    if len(entries) > batch_max:
+        raise BatchError("Too many entries in batch.")
+    ids = []
+    for entry in entries:
+        bind(entry, ("id",))
+        eid = entry.get("id")
+        if not isinstance(eid, str) or not 1 <= len(eid) <= 80:
+            raise BatchError("Batch entry identifier is not a valid string.")
+        ids.append(eid)
+    if len(set(ids)) != len(ids):
+        raise BatchError("Batch entry IDs are not distinct.")
+    return entries
+
+
+async def produce_batch(request: Request) -> Response:
+    gw: Gateway = request.app.state.gateway
+    require_json(request.headers.get("content-type"))
+    v3_response_type(request.headers.get("accept"))
+    raw = await read_body(request, gw.max_body)
+    if not raw.strip():
+        raise BatchError(_EMPTY)
+    entries = _bind_batch(parse_json(raw), gw.batch_max)
+    topic, cluster = request.path_params["topic"], request.path_params["cluster_id"]
+    client = request.client.host if request.client else ""
+    partitions = await _partitions(gw, topic)
+    failures: list[dict[str, Any]] = []
+    ready: list[tuple[str, Prepared]] = []
+    for entry in entries:
+        eid = entry["id"]
+        if gw.limiter is not None and not gw.limiter.allow(client):
+            failures.append({"id": eid, **stream_line(RateLimited())})
+            continue
+        try:
+            ready.append((eid, await prepare(gw, topic, {k: v for k, v in entry.items() if k != "id"}, partitions)))
+        except GatewayError as exc:
+            failures.append({"id": eid, **stream_line(exc)})
+    successes: list[dict[str, Any]] = []
+    if ready:
+        for (eid, _), result in zip(ready, await append_all(gw, topic, cluster, [p for _, p in ready])):
+            if result["error_code"] == 200:
+                result.pop("error_code")
+                successes.append({"id": eid, **result})
+            else:
+                failures.append({"id": eid, **result})
+    return json_response({"successes": successes, "failures": failures}, 207)
+
+
+__all__ = ["produce", "produce_batch", "MalformedBody"]
