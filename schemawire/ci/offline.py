@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import re
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 
@@ -20,6 +21,7 @@ from schemawire.ci.resolve import dependencies, parse, plugin
 from schemawire.ci.sources import PreviousText
 from serde.errors import SchemaParseError
 
+_ERROR_PATH = re.compile(r"at '(#?/[^']*)'")
 PARALLEL_THRESHOLD = 400           # previous versions; below this a process pool costs more than it saves
 
 
@@ -40,6 +42,8 @@ def current_jobs(config: Config, subjects: list[SubjectConfig]) -> list[Job]:
 def invalid(sub: SubjectConfig, text: str, exc: Exception) -> Finding:
     message = str(exc) or type(exc).__name__
     pos = error_position(message)
+    if pos is None and (m := _ERROR_PATH.search(message)):
+        pos = locate(sub.schema_type, text, m.group(1))
     return Finding(sub.subject, sub.display, INVALID_SCHEMA, message,
                    line=pos[0] if pos else None, column=pos[1] if pos else None)
 
