@@ -131,6 +131,7 @@ class Forbidden(GatewayError):
 
 def stream_line(exc: GatewayError) -> dict[str, object]:
     """The v3 per-record error object: 42xxx codes are folded into 422 as Confluent's stream mapper does."""
+    first_line = exc.message.split("\n", 1)[0]  # Confluent keeps only the first line in a stream
     if exc.status == 422 and exc.error_code != 422:
-        return {"error_code": 422, "message": f"Error: {exc.error_code} : {exc.message}"}
-    return {"error_code": exc.error_code, "message": exc.message.split("\n", 1)[0]}
+        return {"error_code": 422, "message": f"Error: {exc.error_code} : {first_line}"}
+    return {"error_code": exc.error_code, "message": first_line}
