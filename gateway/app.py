@@ -95,16 +95,20 @@ def create_app(
     key_subject_strategy: str = "topic",
     value_subject_strategy: str = "topic",
     close_client: bool = False,
+    own_log: bool = True,
 ) -> Starlette:
     """The gateway over `the_log`, resolving schemas through `registry_client` (serde's async interface).
 
-    `rate_limit` is v3 produce records per second per client (None: off).
+    `rate_limit` is v3 produce records per second per client (None: off). With
+    `own_log=False` the caller starts and closes the log (the CLI does, to report a
+    log that cannot start as a one-line error).
     """
     resolver = SchemaResolver(registry_client, key_subject_strategy, value_subject_strategy)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        await the_log.start()
+        if own_log:
+            await the_log.start()
         try:
             app.state.gateway = Gateway(
                 log=the_log,
@@ -118,7 +122,8 @@ def create_app(
             )
             yield
         finally:
-            await the_log.close()
+            if own_log:
+                await the_log.close()
             if close_client and hasattr(registry_client, "close"):
                 await registry_client.close()
 

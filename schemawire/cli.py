@@ -70,6 +70,172 @@ def cmd_registry(args: argparse.Namespace) -> int:
     return _serve(app, sock, "schemawire registry")
 
 
+def _kafka_options(pairs: list[str]) -> dict[str, str] | str:
+    """`--kafka-option key=value` (repeatable) as a dict, or a one-line problem."""
+    out: dict[str, str] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            return f"--kafka-option wants key=value, not {pair!r}"
+        out[key.strip()] = value.strip()
+    return out
+
+
+def _gateway_parts(args: argparse.Namespace, data_dir: Path) -> tuple[object, object] | str:
+    """The log and the registry client for `schemawire gateway`, or a one-line problem."""
+    from serde.client import AsyncSchemaRegistryClient
+    from serde.errors import SerializationError
+
+    options = _kafka_options(args.kafka_option)
+    if isinstance(options, str):
+        return options
+    try:
+        client = AsyncSchemaRegistryClient(args.registry_url)
+    except (SerializationError, ValueError) as exc:
+        return f"bad --registry-url: {exc}"
+    if args.bootstrap_servers:
+        from gateway.log.kafka import KafkaLog
+
+        try:
+            log = KafkaLog(args.bootstrap_servers, client_options=options,
+                           default_partitions=args.partitions)
+        except Exception as exc:  # noqa: BLE001 - any bad client setting is a one-line error
+            return f"bad Kafka settings: {exc}"
+        return log, client
+    if options:
+        return "--kafka-option needs --bootstrap-servers"
+    from gateway.log.embedded import EmbeddedLog
+
+    if (problem := _check_data_dir(data_dir)) is not None:
+        return problem
+    return EmbeddedLog(data_dir, default_partitions=args.partitions, synchronous=args.sync.upper()), client
+
+
+def _gateway_app(args: argparse.Namespace, log: object, client: object):
+    from gateway.app import create_app
+
+    return create_app(log, client, advertised_url=args.advertised_url, max_body=args.max_body,
+                      max_records=args.max_records, rate_limit=args.rate_limit or None,
+                      close_client=True, own_log=False)
+
+
+async def _start_log(log) -> str | None:
+    try:
+        await log.start()
+    except Exception as exc:  # noqa: BLE001 - reported as one line, exit 2
+        return f"cannot start the log: {exc}"
+    return None
+
+
+def _uvicorn(app):
+    import uvicorn
+
+    return uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on", access_log=False))
+
+
+def _run(main) -> int:
+    """Run `main()` on uvloop when available; SIGTERM after uvicorn's graceful stop is a clean exit."""
+    import asyncio
+
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    try:
+        import uvloop
+
+        return uvloop.run(main())
+    except ImportError:
+        return asyncio.run(main())
+
+
+def cmd_gateway(args: argparse.Namespace) -> int:
+    if args.bootstrap_servers and args.data_dir is not None:
+        return _fail("use either --bootstrap-servers (Kafka) or --data-dir (embedded log), not both")
+    parts = _gateway_parts(args, Path(args.data_dir or _env("DATA_DIR", "./data")))
+    if isinstance(parts, str):
+        return _fail(parts)
+    log, client = parts
+    sock = _bind(args.host, args.port)
+    if isinstance(sock, str):
+        return _fail(sock)
+
+    async def main() -> int:
+        if (problem := await _start_log(log)) is not None:
+            return _fail(problem)
+        server = _uvicorn(_gateway_app(args, log, client))
+        host, port = sock.getsockname()[:2]
+        print(f"schemawire gateway listening on http://{host}:{port}", flush=True)
+        try:
+            await server.serve(sockets=[sock])
+        finally:
+            await log.close()
+        return 0 if server.started else 2
+
+    return _run(main)
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    """Registry and gateway in one process and one event loop, on one data dir."""
+    import asyncio
+
+    import httpx
+
+    from gateway.log.embedded import EmbeddedLog
+    from registry.app import create_app
+    from serde.client import AsyncSchemaRegistryClient
+
+    data_dir = Path(args.data_dir or _env("DATA_DIR", "./data"))
+    if (problem := _check_data_dir(data_dir)) is not None:
+        return _fail(problem)
+    reg_sock = _bind(args.host, args.port)
+    if isinstance(reg_sock, str):
+        return _fail(reg_sock)
+    gw_sock = _bind(args.host, args.gateway_port)
+    if isinstance(gw_sock, str):
+        return _fail(gw_sock)
+    extra = {"api_version": args.api_version} if hasattr(args, "api_version") else {}
+    registry_app = create_app(data_dir, max_body=args.max_body, synchronous=args.sync.upper(), **extra)
+    # the gateway reaches the registry in process, through serde's client over an ASGI transport
+    client = AsyncSchemaRegistryClient("http://registry.in-process", transport=httpx.ASGITransport(registry_app))
+    log = EmbeddedLog(data_dir, default_partitions=args.partitions, synchronous=args.sync.upper())
+
+    async def main() -> int:
+        if (problem := await _start_log(log)) is not None:
+            return _fail(problem)
+        registry, gateway = _uvicorn(registry_app), _uvicorn(_gateway_app(args, log, client))
+        try:
+            first = asyncio.ensure_future(registry.serve(sockets=[reg_sock]))
+            while not registry.started and not first.done():
+                await asyncio.sleep(0.01)
+            for label, sock in (("registry", reg_sock), ("gateway", gw_sock)):
+                host, port = sock.getsockname()[:2]
+                print(f"schemawire {label} listening on http://{host}:{port}", flush=True)
+            await asyncio.gather(first, gateway.serve(sockets=[gw_sock]))
+        finally:
+            await log.close()
+        return 0 if registry.started and gateway.started else 2
+
+    return _run(main)
+
+
+def _gateway_flags(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--registry-url", default=_env("REGISTRY_URL", "http://127.0.0.1:8081"),
+                   help="Schema Registry URL(s), comma-separated [SCHEMAWIRE_REGISTRY_URL]")
+    p.add_argument("--bootstrap-servers", default=_env("BOOTSTRAP_SERVERS", "") or None,
+                   help="Kafka brokers HOST:PORT[,...]; without it the embedded log under --data-dir "
+                        "[SCHEMAWIRE_BOOTSTRAP_SERVERS]")
+    p.add_argument("--kafka-option", action="append", metavar="KEY=VALUE",
+                   default=[o for o in _env("KAFKA_OPTIONS", "").split(",") if o.strip()],
+                   help="Kafka client setting (acks, linger.ms, compression.type, sasl.*, ssl.*), repeatable "
+                        "[SCHEMAWIRE_KAFKA_OPTIONS, comma-separated]")
+    p.add_argument("--advertised-url", default=_env("ADVERTISED_URL", "") or None,
+                   help="base of the absolute URLs the gateway returns [SCHEMAWIRE_ADVERTISED_URL]")
+    p.add_argument("--partitions", type=int, default=int(_env("PARTITIONS", "1")),
+                   help="partitions of an auto-created topic [SCHEMAWIRE_PARTITIONS]")
+    p.add_argument("--max-records", type=int, default=int(_env("MAX_RECORDS", "10000")),
+                   help="most records in one produce request [SCHEMAWIRE_MAX_RECORDS]")
+    p.add_argument("--rate-limit", type=float, default=float(_env("RATE_LIMIT", "0")),
+                   help="v3 produce records per second per client, 0 for none [SCHEMAWIRE_RATE_LIMIT]")
+
+
 def build_parser() -> argparse.ArgumentParser:
     from schemawire.ci.commands import register_ci_commands
     parser = argparse.ArgumentParser(prog="schemawire", description=__doc__)
@@ -88,7 +254,17 @@ def build_parser() -> argparse.ArgumentParser:
         return p
 
     service("registry", "run the Schema Registry", 8081).set_defaults(func=cmd_registry)
-    service("serve", "run everything on embedded defaults", 8081).set_defaults(func=cmd_registry)
+    gateway = service("gateway", "run the REST produce gateway", 8082)
+    gateway.set_defaults(func=cmd_gateway, data_dir=None)
+    _gateway_flags(gateway)
+    for action in gateway._actions:  # the embedded log's dir defaults later, so --bootstrap-servers can refuse it
+        if action.dest == "data_dir":
+            action.default = _env("DATA_DIR", "") or None
+    serve = service("serve", "run registry and gateway in one process on embedded defaults", 8081)
+    serve.add_argument("--gateway-port", type=int, default=int(_env("GATEWAY_PORT", "8082")),
+                       help="the gateway's port [SCHEMAWIRE_GATEWAY_PORT]")
+    _gateway_flags(serve)
+    serve.set_defaults(func=cmd_serve)
     register_ci_commands(sub)  # CI checks: schemawire/ci/
     return parser
 
