@@ -72,6 +72,7 @@ def create_app(
     max_body: int = DEFAULT_MAX_BODY,
     default_level: str = "BACKWARD",
     synchronous: str = "NORMAL",
+    api_version: int = 7,
 ) -> ASGIApp:
     """The registry app over `store`, or over SQLite in `data_dir`."""
 
@@ -83,7 +84,8 @@ def create_app(
             path = Path(data_dir or "data")
             path.mkdir(parents=True, exist_ok=True)
             the_store = SqliteStore(path / "registry.db", synchronous=synchronous)
-        app.state.registry = Registry(the_store, default_types(), default_level=default_level)
+        app.state.registry = Registry(
+            the_store, default_types(), default_level=default_level, api_version=api_version)
         app.state.max_body = max_body
         try:
             yield

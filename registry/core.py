@@ -75,12 +75,14 @@ class Registry:
         *,
         default_level: str = "BACKWARD",
         cluster_id: str = "schemawire",
+        api_version: int = 7,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.store = store
         self.types = types
         self.default_level = default_level
         self.cluster_id = cluster_id
+        self.api_version = api_version
         self.clock = clock
         self.state = State()
         self.state.load(store.load())
@@ -171,14 +173,26 @@ class Registry:
         return self.state.contexts[subj.split(subject)[0]].schemas[id_]
 
     def entity(self, subject: str, version: VersionRecord, fmt: str | None = None) -> dict[str, Any]:
-        """Confluent's `Schema` entity (7.x shape: schemaType left out for AVRO)."""
+        """Confluent's `Schema` entity: the 7.x shape by default (schemaType left out for
+        AVRO); with api_version 8 also guid, ts and deleted, as 8.x clients expect."""
         rec = self._record(subject, version.id)
         out: dict[str, Any] = {"subject": subject, "version": version.version, "id": version.id}
+        if self.api_version >= 8:
+            out["guid"] = rec.guid
         self._describe(rec, out, fmt)
+        if self.api_version >= 8:
+            out["ts"] = version.ts
+            out["deleted"] = version.deleted
         return out
 
+    def _registered(self, subject: str, version: VersionRecord) -> dict[str, Any]:
+        """The register answer: `{"id": N}` in 7.x, the whole entity in 8.x."""
+        if self.api_version >= 8:
+            return self.entity(subject, version)
+        return {"id": version.id}
+
     def _describe(self, rec: SchemaRecord, out: dict[str, Any], fmt: str | None) -> None:
-        if rec.schema_type != "AVRO":
+        if rec.schema_type != "AVRO" or self.api_version >= 8:
             out["schemaType"] = rec.schema_type
         if rec.references:
             out["references"] = _ref_dicts(rec.references)
@@ -370,7 +384,7 @@ class Registry:
             for v in reversed(live if req.version != LATEST else live[-1:]):
                 rec = self._record(subject, v.id)
                 if rec.guid == guid and rec.schema_type == req.schema_type and req.id in (None, v.id):
-                    return {"id": v.id}
+                    return self._registered(subject, v)
 
         if mode in ("READONLY", "READONLY_OVERRIDE"):
             raise errors.operation_not_permitted(self._readonly_message(subject))
@@ -394,7 +408,7 @@ class Registry:
         for v in live:
             rec = self._record(subject, v.id)
             if rec.guid == guid and rec.schema_type == schema_type and req.id in (None, v.id):
-                return {"id": v.id}
+                return self._registered(subject, v)
 
         if mode != "IMPORT" and not force:
             messages = self._check(subject, parsed, schema_type, config, live, metadata)
@@ -428,9 +442,9 @@ class Registry:
         for v in self.state.versions(subject, deleted=True):
             if v.deleted and v.id == schema_id and not self._referrers(subject, v.version, deleted=True):
                 records.append(VersionRemoved(subject, v.version))
-        records.append(VersionRecord(subject, version, schema_id, False, int(self.clock() * 1000)))
-        self._write(records)
-        return {"id": schema_id}
+        new = VersionRecord(subject, version, schema_id, False, int(self.clock() * 1000))
+        self._write([*records, new])
+        return self._registered(subject, new)
 
     def _check(self, subject: str, parsed: ParsedSchema, schema_type: str, config: dict[str, Any],
                versions: list[VersionRecord], metadata: dict[str, Any] | None) -> list[str]:
@@ -581,7 +595,7 @@ class Registry:
     def schema_by_id(self, id_: int, *, subject: str | None = None, fmt: str | None = None,
                      fetch_max_id: bool = False) -> dict[str, Any]:
         rec = self._schema_record(id_, subject)
-        out: dict[str, Any] = {}
+        out: dict[str, Any] = {"guid": rec.guid} if self.api_version >= 8 else {}
         self._describe(rec, out, fmt)
         if fetch_max_id:
             out["maxId"] = self.state.contexts[rec.context].max_id

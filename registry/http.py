@@ -11,6 +11,7 @@ from functools import lru_cache
 from typing import Any
 
 import orjson
+from starlette.convertors import Convertor, register_url_convertor
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
@@ -22,6 +23,22 @@ ACCEPTED_CONTENT_TYPES = frozenset(
     {V1, "application/vnd.schemaregistry+json", "application/json", "application/octet-stream"})
 PRODUCES = ((V1, 1.0), ("application/vnd.schemaregistry+json", 0.9), ("application/json", 0.5))
 DEFAULT_MAX_BODY = 16 * 1024 * 1024
+
+
+class SubjectConvertor(Convertor[str]):
+    """A subject path segment: any characters, '/' and control characters included,
+    so that 42208 (not 404) answers an invalid name and import paths route."""
+
+    regex = r"[\s\S]+?"
+
+    def convert(self, value: str) -> str:
+        return value
+
+    def to_string(self, value: str) -> str:
+        return value
+
+
+register_url_convertor("subject", SubjectConvertor())
 
 
 class Text(str):

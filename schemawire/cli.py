@@ -66,7 +66,8 @@ def cmd_registry(args: argparse.Namespace) -> int:
     sock = _bind(args.host, args.port)
     if isinstance(sock, str):
         return _fail(sock)
-    app = create_app(data_dir, max_body=args.max_body, synchronous=args.sync.upper())
+    app = create_app(data_dir, max_body=args.max_body, synchronous=args.sync.upper(),
+                     api_version=args.api_version)
     return _serve(app, sock, "schemawire registry")
 
 
@@ -251,6 +252,9 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--sync", choices=["normal", "full"], default=_env("SYNC", "normal").lower(),
                        help="normal: acknowledged writes survive kill -9; full: also power loss, "
                             "with an fsync per write [SCHEMAWIRE_SYNC]")
+        p.add_argument("--api-version", type=int, choices=[7, 8], default=int(_env("API_VERSION", "7")),
+                       help="7: Confluent 7.9 response shapes; 8: 8.x shapes with guid, ts, deleted, "
+                            "as header framing needs [SCHEMAWIRE_API_VERSION]")
         return p
 
     service("registry", "run the Schema Registry", 8081).set_defaults(func=cmd_registry)

@@ -67,14 +67,16 @@ def referenced_by(request: Request, _):
     return out[offset:] if limit < 0 else out[offset:offset + limit]
 
 
+# Subjects may hold '/' (Protobuf import paths, sent as %2F), so they match as paths;
+# Starlette tries routes in order, so the longer patterns come first.
 ROUTES = [
     Route("/subjects", endpoint(listing), methods=["GET"]),
-    Route("/subjects/{subject}", endpoint(lookup, body=True), methods=["POST"]),
-    Route("/subjects/{subject}", endpoint(delete_subject), methods=["DELETE"]),
-    Route("/subjects/{subject}/versions", endpoint(versions), methods=["GET"]),
-    Route("/subjects/{subject}/versions", endpoint(register, body=True), methods=["POST"]),
-    Route("/subjects/{subject}/versions/{version}", endpoint(version), methods=["GET"]),
-    Route("/subjects/{subject}/versions/{version}", endpoint(delete_version), methods=["DELETE"]),
-    Route("/subjects/{subject}/versions/{version}/schema", endpoint(version_text), methods=["GET"]),
-    Route("/subjects/{subject}/versions/{version}/referencedby", endpoint(referenced_by), methods=["GET"]),
+    Route("/subjects/{subject:subject}/versions/{version}/referencedby", endpoint(referenced_by), methods=["GET"]),
+    Route("/subjects/{subject:subject}/versions/{version}/schema", endpoint(version_text), methods=["GET"]),
+    Route("/subjects/{subject:subject}/versions/{version}", endpoint(version), methods=["GET"]),
+    Route("/subjects/{subject:subject}/versions/{version}", endpoint(delete_version), methods=["DELETE"]),
+    Route("/subjects/{subject:subject}/versions", endpoint(versions), methods=["GET"]),
+    Route("/subjects/{subject:subject}/versions", endpoint(register, body=True), methods=["POST"]),
+    Route("/subjects/{subject:subject}", endpoint(lookup, body=True), methods=["POST"]),
+    Route("/subjects/{subject:subject}", endpoint(delete_subject), methods=["DELETE"]),
 ]
