@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from registry.compat.base import Incompatibility
+from schemawire.ci.fastpath import provably_compatible
 from schemawire.ci.resolve import plugin
 from serde.schemas.base import ParsedSchema
 
@@ -50,11 +51,11 @@ def check_level(level: str, new: ParsedSchema, new_key: tuple, previous: Sequenc
                 "SCHEMA_TYPE_CHANGED", "", "Incompatible because of different schema type"),
                 "backward", old.label))
         else:
-            if backward:
+            if backward and not provably_compatible(new, old.schema):
                 check = plugin(new.schema_type).check
                 reasons += [Reason(i, "backward", old.label) for i in check(
                     new, old.schema, reader_label="new", writer_label="old", policy=policy)]
-            if forward:
+            if forward and not provably_compatible(old.schema, new):
                 check = plugin(old.schema.schema_type).check
                 reasons += [Reason(i, "forward", old.label) for i in check(
                     old.schema, new, reader_label="old", writer_label="new", policy=policy)]
