@@ -265,40 +265,39 @@ class EmbeddedLog:
         return await job.future
 
     async def _writer(self) -> None:
+        """Drain the queue; appends and commits of one drain share a transaction, admin jobs run alone."""
         assert self._queue is not None
-        loop = asyncio.get_running_loop()
-        q = self._queue
+        loop, q = asyncio.get_running_loop(), self._queue
         stop = False
         while not stop:
             jobs = [await q.get()]
-            count = len(jobs[0].rows) if isinstance(jobs[0], _Append) else 1
+            count = 1
             while not q.empty() and count < _MAX_DRAIN:
-                job = q.get_nowait()
-                jobs.append(job)
-                count += len(job.rows) if isinstance(job, _Append) else 1
-            if jobs[-1] is None or None in jobs:
-                stop = True
-                jobs = [j for j in jobs if j is not None]
-            group: list[_Append | _Commit] = []
-            for job in jobs:
-                if isinstance(job, _Admin):
-                    await self._run_group(loop, group)
-                    group = []
-                    await self._run_admin(loop, job)
-                else:
-                    group.append(job)
-            await self._run_group(loop, group)
+                jobs.append(q.get_nowait())
+                count += len(jobs[-1].rows) if isinstance(jobs[-1], _Append) else 1
+            stop = any(j is None for j in jobs)
+            jobs = [j for j in jobs if j is not None]
+            try:
+                group: list[_Append | _Commit] = []
+                for job in jobs + [None]:
+                    if job is None or isinstance(job, _Admin):
+                        await self._run_group(loop, group)
+                        group = []
+                        if job is not None:
+                            await self._run_admin(loop, job)
+                    else:
+                        group.append(job)
+            except Exception as exc:  # noqa: BLE001 - never leave a caller waiting on a dead writer
+                for job in jobs:
+                    _settle(job.future, exc=LogError(f"Kafka error: {exc}", status=500, error_code=50002))
 
     async def _run_admin(self, loop: asyncio.AbstractEventLoop, job: _Admin) -> None:
         try:
-            result = await loop.run_in_executor(self._wpool, self._in_txn, job.work)
-            value = job.apply(result)
+            value = job.apply(await loop.run_in_executor(self._wpool, self._in_txn, job.work))
         except Exception as exc:  # noqa: BLE001 - handed to the caller
-            if not job.future.done():
-                job.future.set_exception(exc)
+            _settle(job.future, exc=exc)
         else:
-            if not job.future.done():
-                job.future.set_result(value)
+            _settle(job.future, value)
 
     def _in_txn(self, work: Callable[[sqlite3.Connection], Any]) -> Any:
         c = self._wconn
@@ -312,41 +311,41 @@ class EmbeddedLog:
         return result
 
     async def _run_group(self, loop: asyncio.AbstractEventLoop, group: list[_Append | _Commit]) -> None:
-        if not group:
-            return
-        live = []
         tids = {t.tid: t for t in self._topics.values()}
+        live: list[_Append | _Commit] = []
+        base: dict[tuple[int, int], tuple[int, int, int]] = {}
         for job in group:
-            if isinstance(job, _Append) and job.tid not in tids:
-                job.future.set_exception(LogError("The topic was deleted while the records were queued.",
-                                                  status=404, error_code=40401))
+            if isinstance(job, _Commit):
+                live.append(job)
+            elif job.tid not in tids:
+                _settle(job.future, exc=LogError("The topic was deleted while the records were queued.",
+                                                 status=404, error_code=40401))
             else:
                 live.append(job)
+                for i in {row[0] for row in job.rows}:
+                    p = tids[job.tid].parts[i]
+                    base[(job.tid, i)] = (p.next, p.maxts, p.total)
         if not live:
             return
-        base = {(t.tid, i): (p.next, p.maxts, p.total) for t in tids.values() for i, p in enumerate(t.parts)}
         try:
             results, pending = await loop.run_in_executor(self._wpool, self._write_group, live, base)
         except Exception as exc:  # noqa: BLE001 - the whole transaction failed
             err = LogError(f"Kafka error: the embedded log could not commit: {exc}", status=500, error_code=50002)
             for job in live:
-                if not job.future.done():
-                    job.future.set_exception(err)
+                _settle(job.future, exc=err)
             return
         for (tid, part), (nxt, maxts, total) in pending.items():
             p = tids[tid].parts[part]
             p.next, p.maxts, p.total = nxt, maxts, total
         for job, result in zip(live, results):
-            if job.future.done():
-                continue
             if isinstance(result, BaseException):
-                job.future.set_exception(LogError(f"Kafka error: {result}", status=500, error_code=50002))
+                _settle(job.future, exc=LogError(f"Kafka error: {result}", status=500, error_code=50002))
             else:
-                job.future.set_result(result)
+                _settle(job.future, result)
 
     def _write_group(self, jobs: list[_Append | _Commit], base: dict[tuple[int, int], tuple[int, int, int]]
                      ) -> tuple[list[Any], dict[tuple[int, int], tuple[int, int, int]]]:
-        """One transaction for all these jobs; each append is all-or-nothing through its savepoint."""
+        """One transaction for all these jobs; each job is all-or-nothing through its savepoint."""
         c = self._wconn
         pending: dict[tuple[int, int], tuple[int, int, int]] = {}
         results: list[Any] = []
@@ -354,42 +353,25 @@ class EmbeddedLog:
         try:
             for job in jobs:
                 if isinstance(job, _Commit):
-                    try:
-                        c.execute("SAVEPOINT j")
-                        c.executemany("INSERT OR REPLACE INTO group_offsets (grp, topic, part, off) VALUES (?,?,?,?)",
-                                      job.offsets)
-                        c.execute("RELEASE j")
-                        results.append(None)
-                    except sqlite3.Error as exc:
-                        c.execute("ROLLBACK TO j")
-                        c.execute("RELEASE j")
-                        results.append(exc)
+                    err = _savepoint(c, "INSERT OR REPLACE INTO group_offsets (grp, topic, part, off) VALUES (?,?,?,?)",
+                                     job.offsets)
+                    results.append(err)
                     continue
-                saved = dict(pending)
-                tid = job.tid
-                rows = []
-                offsets = []
+                saved, tid = dict(pending), job.tid
+                rows, offsets = [], []
                 for part, ts, key, value, hdrs, size in job.rows:
-                    st = pending.get((tid, part)) or base[(tid, part)]
-                    nxt, maxts, cum = st
+                    nxt, maxts, cum = pending.get((tid, part)) or base[(tid, part)]
                     maxts = ts if ts > maxts else maxts
                     cum += size
                     rows.append((tid, part, nxt, ts, maxts, cum, key, value, hdrs))
                     offsets.append(nxt)
                     pending[(tid, part)] = (nxt + 1, maxts, cum)
-                try:
-                    c.execute("SAVEPOINT j")
-                    c.executemany(_INSERT, rows)
-                    c.execute("RELEASE j")
-                    results.append(offsets)
-                except sqlite3.Error as exc:
-                    c.execute("ROLLBACK TO j")
-                    c.execute("RELEASE j")
+                err = _savepoint(c, _INSERT, rows)
+                if err is not None:
                     pending = saved
-                    results.append(exc)
-            c.executemany(
-                "UPDATE partitions SET next_offset=?, max_ts=?, total_bytes=? WHERE tid=? AND part=?",
-                [(n, m, t, tid, part) for (tid, part), (n, m, t) in pending.items()])
+                results.append(offsets if err is None else err)
+            c.executemany("UPDATE partitions SET next_offset=?, max_ts=?, total_bytes=? WHERE tid=? AND part=?",
+                          [(n, m, t, tid, part) for (tid, part), (n, m, t) in pending.items()])
             c.execute("COMMIT")
         except BaseException:
             if c.in_transaction:
@@ -512,10 +494,11 @@ class EmbeddedLog:
         now = int(time.time() * 1000)
         rows = []
         for r, p in zip(records, parts):
-            hdrs = pack_headers(r.headers)
-            size = (len(r.key) if r.key is not None else 0) + (len(r.value) if r.value is not None else 0) \
-                + (len(hdrs) if hdrs else 0)
-            rows.append((p, now if r.timestamp is None else r.timestamp, r.key, r.value, hdrs, size))
+            key, value = r.key, r.value
+            hdrs = pack_headers(r.headers) if r.headers else None
+            size = (len(key) if key is not None else 0) + (len(value) if value is not None else 0) \
+                + (len(hdrs) if hdrs is not None else 0)
+            rows.append((p, now if r.timestamp is None else r.timestamp, key, value, hdrs, size))
         offsets = await self._submit(_Append(t.tid, rows, asyncio.get_running_loop().create_future()))
         return [Appended(p, o) for p, o in zip(parts, offsets)]
 
@@ -657,7 +640,27 @@ class EmbeddedLog:
         return deleted
 
 
-# ---- SQL helpers, run on reader or writer threads ------------------------------------------
+# ---- helpers ---------------------------------------------------------------------------------
+
+def _settle(future: asyncio.Future, result: Any = None, exc: BaseException | None = None) -> None:
+    """Resolve a caller's future unless the caller has gone (cancelled) meanwhile."""
+    if not future.done():
+        if exc is not None:
+            future.set_exception(exc)
+        else:
+            future.set_result(result)
+
+
+def _savepoint(c: sqlite3.Connection, sql: str, rows: list[tuple[Any, ...]]) -> sqlite3.Error | None:
+    c.execute("SAVEPOINT j")
+    try:
+        c.executemany(sql, rows)
+    except sqlite3.Error as exc:
+        c.execute("ROLLBACK TO j")
+        c.execute("RELEASE j")
+        return exc
+    c.execute("RELEASE j")
+    return None
 
 def _read_rows(c: sqlite3.Connection, tid: int, topic: str, part: int, start: int, end: int,
                max_records: int, max_bytes: int | None) -> list[StoredRecord]:
