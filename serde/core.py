@@ -367,31 +367,29 @@ class Deserializer:
         return self._wrap(r, self._decode(r, data, start, ref.indexes, ctx), ref, ctx)
 
     def _wrap(self, r: Reader, value: Any, ref: wire.SchemaRef, ctx: Any) -> Decoded:
-        subject, version = self._where(r, ref, ctx)
-        return Decoded(value, r.schema_id, r.guid, subject, version, ref.indexes, r.schema)
+        vkey = (r.schema_id, r.guid, self._subject_or_none(ctx, r, ref))
+        found = self._versions.get(vkey)
+        if found is None:
+            found = self._versions[vkey] = drive(self._locate(vkey[2], r), self._client)
+        subject, version, guid = found
+        return Decoded(value, r.schema_id, guid, subject, version, ref.indexes, r.schema)
 
     async def _awrap(self, r: Reader, value: Any, ref: wire.SchemaRef, ctx: Any) -> Decoded:
         vkey = (r.schema_id, r.guid, self._subject_or_none(ctx, r, ref))
         if vkey not in self._versions:
             self._versions[vkey] = await adrive(self._locate(vkey[2], r), self._client)
-        subject, version = self._versions[vkey]
-        return Decoded(value, r.schema_id, r.guid, subject, version, ref.indexes, r.schema)
-
-    def _where(self, r: Reader, ref: wire.SchemaRef, ctx: Any) -> tuple[str | None, int | None]:
-        vkey = (r.schema_id, r.guid, self._subject_or_none(ctx, r, ref))
-        found = self._versions.get(vkey)
-        if found is None:
-            found = self._versions[vkey] = drive(self._locate(vkey[2], r), self._client)
-        return found
+        subject, version, guid = self._versions[vkey]
+        return Decoded(value, r.schema_id, guid, subject, version, ref.indexes, r.schema)
 
     def _locate(self, subject: str | None, r: Reader) -> Resolution:
+        """(subject, version, guid) of the writer schema under the subject the strategy names."""
         if subject is None:
-            return None, None
+            return None, None, r.guid
         try:
             reg = yield call("lookup_schema", subject, r.schema)
         except NotFound:
-            return subject, None
-        return subject, reg.version
+            return subject, None, r.guid
+        return subject, reg.version, r.guid or getattr(reg, "guid", None)
 
     def _subject_or_none(self, ctx: Any, r: Reader | None = None, ref: wire.SchemaRef | None = None) -> str | None:
         try:

@@ -74,7 +74,7 @@ class AsyncSchemaRegistryClient(RegistryAPI):
                     resp = await self._http.request(
                         req.method, urls[idx] + req.path, params=req.params, content=body, headers=headers
                     )
-                except httpx.TransportError as exc:
+                except httpx.RequestError as exc:  # transport failures, redirects loops, bad encodings
                     last = exc
                     continue
                 self._good = idx

@@ -148,6 +148,15 @@ def build_options(
 def _ssl_context(
     verify: bool | str | ssl.SSLContext, cert: str | None, key: str | None, key_password: str | None
 ) -> bool | ssl.SSLContext:
+    try:
+        return _make_ssl_context(verify, cert, key, key_password)
+    except (OSError, ssl.SSLError) as exc:
+        raise ConfigurationError(f"Cannot load TLS files: {exc}") from exc
+
+
+def _make_ssl_context(
+    verify: bool | str | ssl.SSLContext, cert: str | None, key: str | None, key_password: str | None
+) -> bool | ssl.SSLContext:
     if key and not cert:
         raise ConfigurationError("A TLS key needs its certificate (cert)")
     if isinstance(verify, ssl.SSLContext):

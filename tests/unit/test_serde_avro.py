@@ -175,6 +175,7 @@ def test_envelope_reports_where_the_schema_lives():
     d = AvroDeserializer(reg, envelope=True)(data, CTX)
     assert (d.value, d.schema_id, d.subject, d.version, d.message_index) == (ADA, 1, "users-value", 1, None)
     assert d.schema.schema_str == USER
+    assert d.guid == reg.get_version("users-value", 1).guid
 
 
 def test_garbage_payload_is_serialization_error():
@@ -222,3 +223,18 @@ def test_to_dict_and_from_dict_hooks():
     ser = AvroSerializer(reg, USER, to_dict=lambda obj, ctx: dict(obj.__dict__))
     de = AvroDeserializer(reg, from_dict=lambda d, ctx: User(**d))
     assert de(ser(User(**ADA), CTX), CTX).__dict__ == ADA
+
+
+def test_latest_ttl_picks_up_a_new_latest_version():
+    import time
+
+    reg = InMemorySchemaRegistry()
+    reg.register_schema("users-value", Schema(USER))
+    ser = AvroSerializer(reg, None, auto_register=False, use_latest_version=True, latest_ttl=0.05)
+    assert ser(ADA, CTX)[:5].hex() == "0000000001"
+    v2 = json.dumps({**json.loads(USER), "fields": json.loads(USER)["fields"] + [
+        {"name": "age", "type": "int", "default": 0}]})
+    reg.register_schema("users-value", Schema(v2))
+    assert ser({**ADA, "age": 3}, CTX)[:5].hex() == "0000000001"  # still cached
+    time.sleep(0.08)
+    assert ser({**ADA, "age": 3}, CTX).hex() == "0000000002540641646100" + "06"

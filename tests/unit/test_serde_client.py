@@ -272,3 +272,25 @@ def test_lookup_config_mode_and_deletes():
     assert c.delete_version("s", 2, permanent=True) == 2
     assert rec.requests[-1].url.params["permanent"] == "true"
     assert c.delete_subject("s") == [1, 2]
+
+
+def test_tls_and_timeout_options(tmp_path):
+    import ssl
+
+    import certifi
+
+    c = SchemaRegistryClient("https://sr", verify=certifi.where(), timeout=1.5)
+    assert isinstance(c.options.verify, ssl.SSLContext)
+    assert c._http.timeout == httpx.Timeout(1.5)
+    assert SchemaRegistryClient("https://sr", verify=False).options.verify is False
+    assert SchemaRegistryClient({"url": "https://sr", "ssl.ca.location": False}).options.verify is False
+    with pytest.raises(ConfigurationError, match="Cannot load TLS files"):
+        SchemaRegistryClient("https://sr", cert=str(tmp_path / "missing.pem"))
+
+
+def test_non_json_error_body_is_still_typed():
+    c = SchemaRegistryClient("http://a", transport=httpx.MockTransport(lambda r: httpx.Response(400, text="bad")),
+                             retry_wait=0)
+    with pytest.raises(SchemaRegistryError) as info:
+        c.get_subjects()
+    assert info.value.status == 400 and info.value.error_code == -1
