@@ -382,3 +382,68 @@ def test_subject_import_mode(sr):
     assert ok(register(sr, "s", S1, id=42, version=1)) == {"id": 42}
     assert_error(register(sr, "t", S1, id=43, version=1), 422, 42205)
     assert reg_id(sr, "t", OTHER) == 43
+
+
+# ---------------------------------------------------------------- null clears, reads in READONLY
+
+def test_config_null_clears_a_key(sr):
+    ok(sr.put("/config/s", json={"compatibility": "FULL", "normalize": True}))
+    ok(sr.put("/config/s", json={"normalize": None}))
+    assert ok(sr.get("/config/s")) == {"compatibilityLevel": "FULL"}
+
+
+def test_mode_null_clears_subject_mode(sr):
+    ok(sr.put("/mode/s", json={"mode": "READONLY"}))
+    r = sr.put("/mode/s", json={"mode": None})
+    assert r.status_code == 200, r.text
+    assert_error(sr.get("/mode/s"), 404, 40409)
+    ok(register(sr, "s", S1))
+
+
+def test_reads_allowed_in_readonly(sr):
+    i1 = reg_id(sr, "s", S1)
+    ok(sr.put("/mode", json={"mode": "READONLY"}))
+    assert ok(sr.post("/subjects/s", json={"schema": json.dumps(S1)}))["id"] == i1
+    assert ok(sr.post("/compatibility/subjects/s/versions/latest", json={"schema": json.dumps(S2)})) == {
+        "is_compatible": True}
+    assert ok(sr.get("/subjects")) == ["s"]
+
+
+# ---------------------------------------------------------------- more IMPORT
+
+def test_switch_subject_to_import_hard_deletes_its_soft_deleted_versions(sr):
+    reg_id(sr, "s", S1)
+    reg_id(sr, "t", OTHER)
+    ok(sr.delete("/subjects/s"))
+    ok(sr.delete("/subjects/t"))
+    assert ok(sr.put("/mode/s", json={"mode": "IMPORT"})) == {"mode": "IMPORT"}
+    assert ok(sr.get("/subjects", params={"deleted": "true"})) == ["t"]
+
+
+def test_switch_to_import_with_referenced_soft_deleted_version_is_42206(sr):
+    addr = {"type": "record", "name": "Address", "fields": [{"name": "street", "type": "string"}]}
+    person = {"type": "record", "name": "Person", "fields": [{"name": "home", "type": "Address"}]}
+    reg_id(sr, "address", addr)
+    reg_id(sr, "person", person, references=[{"name": "Address", "subject": "address", "version": 1}])
+    ok(sr.delete("/subjects/person"))
+    ok(sr.delete("/subjects/address"))
+    r = sr.put("/mode", json={"mode": "IMPORT"})
+    assert_error(r, 422, 42206)
+    assert ok(sr.get("/mode")) == {"mode": "READWRITE"}
+
+
+def test_import_ignores_normalize(sr):
+    ns = {"type": "record", "name": "R", "namespace": "com.acme", "fields": [{"name": "a", "type": "string"}]}
+    ok(sr.put("/mode", json={"mode": "IMPORT"}))
+    r = sr.post("/subjects/s/versions", params={"normalize": "true"}, json={"schema": json.dumps(ns), "id": 3, "version": 1})
+    assert ok(r) == {"id": 3}
+    assert ok(sr.get("/schemas/ids/3")) == {"schema": canon(ns)}
+
+
+def test_import_ids_per_context(sr):
+    reg_id(sr, "plain", OTHER)  # id 1 in the default context
+    ok(sr.put("/mode/:.ctx:", json={"mode": "IMPORT"}))
+    assert ok(register(sr, ":.ctx:s", S1, id=1, version=1)) == {"id": 1}
+    assert ok(sr.get("/schemas/ids/1")) == {"schema": canon(OTHER)}
+    assert ok(sr.get("/schemas/ids/1", params={"subject": ":.ctx:s"})) == {"schema": canon(S1)}
+    assert_error(register(sr, "plain2", S1, id=9, version=1), 422, 42205)
