@@ -9,6 +9,7 @@ trip per chunk while an interactive client gets each answer at once.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -26,6 +27,7 @@ from gateway.state import Gateway
 from gateway.v3.records import Prepared, bind, prepare, success
 from gateway.v3.stream import ObjectStream, ParseFailure
 
+log = logging.getLogger("schemawire.gateway")
 _CRLF = b"\r\n"
 _EMPTY = "Request body is empty. Data is required."
 
@@ -123,6 +125,10 @@ class _RecordStream(Response):
                 prep = await prepare(gw, self.topic, bind(obj), self.partitions)
             except GatewayError as exc:
                 lines.append(stream_line(exc))
+                continue
+            except Exception:  # a bug must not cut the stream short: this record's line says so
+                log.exception("unexpected error preparing a v3 record")
+                lines.append({"error_code": 500, "message": "Internal Server Error"})
                 continue
             pending.append((len(lines), prep))
             lines.append(None)

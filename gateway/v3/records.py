@@ -90,7 +90,7 @@ def _check_data(d: Any) -> dict[str, Any]:
         expect(d, dict, "key/value", _DATA)
     check_fields(d, DATA_FIELDS, _DATA)
     kind = d.get("type")
-    if kind is not None and kind not in _TYPES:
+    if kind is not None and (not isinstance(kind, str) or kind not in _TYPES):
         raise MalformedBody(
             f'Cannot deserialize value of type `io.confluent.kafkarest.entities.EmbeddedFormat` from String '
             f'"{kind}": not one of the values accepted for Enum class: [{", ".join(_TYPES)}]')
@@ -101,7 +101,7 @@ def _check_data(d: Any) -> dict[str, Any]:
         if d.get(name) is not None:
             expect(d[name], int, name, "java.lang.Integer")
     strategy = d.get("subject_name_strategy")
-    if strategy is not None and strategy not in V3_STRATEGIES:
+    if strategy is not None and (not isinstance(strategy, str) or strategy not in V3_STRATEGIES):
         raise MalformedBody(f'Cannot deserialize value of type `EnumSubjectNameStrategy` from String "{strategy}"')
     # the checkState rules of ProduceRequestData.Builder.build
     given = [n for n in _SCHEMA_FIELDS if d.get(n) is not None]
