@@ -16,7 +16,7 @@ from fastavro import parse_schema, schemaless_reader, schemaless_writer
 from fastavro.validation import ValidationError as _FastavroValidationError
 from fastavro.validation import validate as _fastavro_validate
 
-from serde.client.types import Schema, as_schema
+from serde.client.types import Schema, schema_arg
 from serde.core import Deserializer, Reader, Serializer, Writer
 from serde.errors import RecordValidationError, SchemaParseError, SerializationError
 
@@ -90,7 +90,7 @@ class AvroSerializer(Serializer):
         super().__init__(client, **options)
         if schema_str is None and not self._use_latest and self._use_schema_id is None:
             raise SchemaParseError("AvroSerializer needs a schema unless use_latest_version or use_schema_id")
-        self._schema = as_schema(schema_str) if schema_str is not None else None
+        self._schema = schema_arg(schema_str, "AVRO") if schema_str is not None else None
         if self._schema is not None:
             self._record_name = record_name(self._schema.schema_str)
             if not self._schema.references:
@@ -167,7 +167,7 @@ class AvroDeserializer(Deserializer):
         **options: Any,
     ) -> None:
         super().__init__(client, **options)
-        self._reader_schema = as_schema(reader_schema) if reader_schema is not None else None
+        self._reader_schema = schema_arg(reader_schema, "AVRO") if reader_schema is not None else None
         self._parsed_reader = None
         if self._reader_schema is not None and not self._reader_schema.references:
             self._parsed_reader = parse_avro(self._reader_schema, {})

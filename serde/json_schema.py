@@ -14,7 +14,7 @@ from typing import Any
 
 import orjson
 
-from serde.client.types import Schema, as_schema
+from serde.client.types import Schema, schema_arg
 from serde.core import Deserializer, Reader, Serializer, Writer
 from serde.errors import RecordValidationError, SchemaParseError, SerializationError
 
@@ -103,11 +103,8 @@ class JSONSerializer(Serializer):
         super().__init__(client, **options)
         if schema_str is None and not self._use_latest and self._use_schema_id is None:
             raise SchemaParseError("JSONSerializer needs a schema unless use_latest_version or use_schema_id")
-        self._schema = as_schema(schema_str) if schema_str is not None else None
+        self._schema = schema_arg(schema_str, "JSON") if schema_str is not None else None
         if self._schema is not None:
-            if self._schema.schema_type == "AVRO":  # a bare string defaults to AVRO: it is JSON here
-                self._schema = Schema(self._schema.schema_str, "JSON", self._schema.references,
-                                      self._schema.metadata, self._schema.rule_set)
             doc = _load_json(self._schema.schema_str, "schema")
             self._record_name = doc.get("title") if isinstance(doc, dict) else None
             if validate and not self._schema.references:
@@ -156,7 +153,7 @@ class JSONDeserializer(Deserializer):
         **options: Any,
     ) -> None:
         super().__init__(client, **options)
-        self._reader = as_schema(schema_str) if schema_str is not None else None
+        self._reader = schema_arg(schema_str, "JSON") if schema_str is not None else None
         self._validate = validate
         self._from_dict = from_dict
         self._loads = json_decode or orjson.loads

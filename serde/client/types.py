@@ -97,6 +97,18 @@ def _as_reference(r: Any) -> SchemaReference:
     return SchemaReference(r.name, r.subject, int(r.version))
 
 
+def schema_arg(schema: Any, schema_type: str) -> Schema:
+    """A serializer's schema argument: text, a parsed schema document (dict or list), or a Schema."""
+    if isinstance(schema, str):
+        return Schema(schema, schema_type)
+    if isinstance(schema, (Mapping, list)) and not (isinstance(schema, Mapping) and "schema" in schema):
+        return Schema(json.dumps(schema, separators=(",", ":")), schema_type)
+    s = as_schema(schema)
+    if s.schema_type != schema_type and s.schema_type == "AVRO":  # the default type, not a choice
+        return Schema(s.schema_str, schema_type, s.references, s.metadata, s.rule_set)
+    return s
+
+
 def as_schema(schema: Any) -> Schema:
     """Our Schema from a text, a dict, ours, or confluent-kafka's Schema (duck-typed)."""
     if isinstance(schema, Schema):

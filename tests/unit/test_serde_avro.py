@@ -238,3 +238,8 @@ def test_latest_ttl_picks_up_a_new_latest_version():
     assert ser({**ADA, "age": 3}, CTX)[:5].hex() == "0000000001"  # still cached
     time.sleep(0.08)
     assert ser({**ADA, "age": 3}, CTX).hex() == "0000000002540641646100" + "06"
+
+
+def test_schema_given_as_a_parsed_document():
+    reg = InMemorySchemaRegistry()
+    assert AvroSerializer(reg, json.loads(USER))(ADA, CTX).hex() == "0000000001540641646100"

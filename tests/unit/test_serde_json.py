@@ -94,3 +94,12 @@ def test_record_strategy_uses_title():
     reg = InMemorySchemaRegistry()
     JSONSerializer(reg, ORDER, subject_name_strategy="record")({"id": 1, "amount": 2}, None)
     assert reg.get_subjects() == ["Order"]
+
+
+def test_schema_given_as_a_document_or_untyped_schema():
+    reg = InMemorySchemaRegistry()
+    doc = json.loads(ORDER)
+    assert JSONSerializer(reg, doc)({"id": 1, "amount": 2}, CTX)[:5].hex() == "0000000001"
+    # an untyped Schema defaults to AVRO in confluent-kafka's model; here it is JSON, the same schema
+    assert JSONSerializer(reg, Schema(ORDER))({"id": 1, "amount": 2}, CTX)[:5].hex() == "0000000001"
+    assert reg.get_schema(1).schema_type == "JSON" and reg.get_versions("orders-value") == [1]
