@@ -314,7 +314,6 @@ def test_same_schema_in_two_contexts_independent(sr):
     assert ok(sr.get("/schemas/ids/1", params={"subject": ":.b:s"})) == {"schema": canon(S2)}
 
 
-@pytest.mark.xfail(strict=True, reason="bug: no unqualified-subject fallback to other contexts (GET version)")
 def test_unqualified_subject_falls_back_to_contexts(sr):
     # §3.5: an unqualified subject not found in the default context is searched in every context
     reg_id(sr, ":.ctx:only", S1)
@@ -323,7 +322,6 @@ def test_unqualified_subject_falls_back_to_contexts(sr):
     assert r.json()["id"] == 1
 
 
-@pytest.mark.xfail(strict=True, reason="bug: no unqualified-subject fallback to other contexts (lookup)")
 def test_unqualified_lookup_falls_back_to_contexts(sr):
     # §3.10 step 4: for an unqualified subject, try the same subject name in each context
     reg_id(sr, ":.ctx:only", S1)
