@@ -17,7 +17,7 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka import errors as E
 
 from gateway.log.base import LogError, PartitionNotFound, Record, TopicExists, TopicNotFound
-from gateway.log.kafka import KafkaLog, client_kwargs, log_error, record_error
+from gateway.log.kafka import KafkaLog, client_kwargs, librdkafka_config, log_error, record_error
 from gateway.log.partitioner import partition_for_key
 from tests.broker import kafka_broker  # noqa: F401
 
@@ -157,6 +157,29 @@ def test_commit_and_committed_through_the_coordinator(kafka_broker: str) -> None
     run(kafka_broker, body)
 
 
+def test_alter_configs_groups_and_member_consumers(kafka_broker: str) -> None:  # noqa: F811
+    async def body(log: KafkaLog) -> None:
+        await log.create_topic("cfg", 1, {"retention.ms": "60000"})
+        info = await log.alter_topic_configs("cfg", {"retention.bytes": "1048576"})
+        assert info.configs.get("retention.bytes") == "1048576"
+        assert info.configs.get("retention.ms") == "60000"  # incremental: the others stay
+        with pytest.raises(TopicNotFound):
+            await log.alter_topic_configs("no-such-cfg", {"retention.ms": "1"})
+        await log.append("cfg", [Record(None, b"v", partition=0)])
+        consumer = log.new_consumer(group_id="member-group", auto_offset_reset="earliest")
+        await consumer.start()
+        try:
+            consumer.subscribe(["cfg"])
+            msg = await asyncio.wait_for(consumer.getone(), 20)
+            assert msg.value == b"v"
+            await consumer.commit()
+            assert "member-group" in await log.groups()
+        finally:
+            await consumer.stop()
+        assert await log.committed("member-group", [("cfg", 0)]) == {("cfg", 0): 1}
+    run(kafka_broker, body)
+
+
 def test_broker_outage_fails_fast_and_recovers_without_restart(kafka_broker) -> None:  # noqa: F811
     broker = kafka_broker.broker
 
@@ -216,6 +239,14 @@ def test_client_options_map_to_aiokafka_and_typos_fail() -> None:
         client_kwargs({"linger.sm": "5"})
     with pytest.raises(ValueError, match="invalid value"):
         client_kwargs({"linger.ms": "soon"})
+
+
+def test_librdkafka_config_keeps_connection_settings_only() -> None:
+    config = librdkafka_config("h:9092", {
+        "linger.ms": "5", "security.protocol": "SASL_SSL", "sasl.mechanism": "PLAIN",
+        "sasl.jaas.config": 'x required username="u" password="p";', "ssl.ca.location": "/ca.pem"})
+    assert config == {"bootstrap.servers": "h:9092", "security.protocol": "SASL_SSL", "sasl.mechanism": "PLAIN",
+                      "sasl.username": "u", "sasl.password": "p", "ssl.ca.location": "/ca.pem"}
 
 
 def test_errors_map_to_rest_proxy_codes() -> None:
