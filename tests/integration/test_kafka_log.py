@@ -222,6 +222,34 @@ def test_broker_outage_fails_fast_and_recovers_without_restart(kafka_broker) -> 
     run(kafka_broker, body, timeout=2.0)
 
 
+def test_broker_down_at_start_then_up() -> None:
+    from tests.broker import Broker
+
+    broker = Broker()  # not started yet: the gateway comes up first
+
+    async def main() -> None:
+        log = KafkaLog(broker.bootstrap, timeout=1.0)
+        t0 = time.monotonic()
+        await log.start()  # does not fail: the broker may come later
+        out = await log.append("late", [Record(None, b"v")])
+        assert out[0].error_code == 50003
+        with pytest.raises(LogError) as down:
+            await log.topics()
+        assert down.value.error_code == 50003
+        assert time.monotonic() - t0 < 10
+        broker.start()
+        try:
+            deadline = time.monotonic() + 20
+            while (out := await log.append("late", [Record(None, b"v")]))[0].error_code is not None:
+                assert time.monotonic() < deadline, out
+                await asyncio.sleep(0.2)
+            assert out[0].offset == 0 and "late" in await log.topics()
+        finally:
+            await log.close()
+            broker.stop()
+    asyncio.run(main())
+
+
 def test_client_options_map_to_aiokafka_and_typos_fail() -> None:
     common, producer, idem = client_kwargs({
         "linger.ms": "5", "compression.type": "gzip", "acks": "all", "producer.batch.size": "65536",
