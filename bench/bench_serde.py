@@ -121,6 +121,11 @@ def run(n: int, repeat: int) -> list[tuple[str, float, str, float, float | None]
     row("Avro serialize", avro_ser, "confluent AvroSerializer (TOPIC)", (lambda r: ck_avro(r, ckctx), recs), 1.5)
     row("Avro serialize", avro_ser, "bare fastavro schemaless_writer + framing", (bare_write, recs), 0.85)
 
+    ours_latest = AvroSerializer(ours_reg, None, auto_register=False, use_latest_version=True)
+    ck_latest = CkAvroSer(ck_reg, AVRO, conf={**CK_CONF, "auto.register.schemas": False, "use.latest.version": True})
+    row("Avro serialize, use_latest_version", (lambda r: ours_latest(r, ctx), recs),
+        "confluent AvroSerializer, use.latest.version", (lambda r: ck_latest(r, ckctx), recs), None)
+
     # Avro deserialize
     avro_bytes = [ours_avro(r, ctx) for r in recs]
     ck_bytes = [ck_avro(r, ckctx) for r in recs]
