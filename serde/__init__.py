@@ -28,6 +28,7 @@ _EXPORTS = {
     "MessageField": "serde.context",
     "Decoded": "serde.core",
     "InMemorySchemaRegistry": "serde.memory",
+    "from_confluent_conf": "serde.conf",
     "AsyncInMemorySchemaRegistry": "serde.memory",
     "topic_subject_name_strategy": "serde.strategies",
     "record_subject_name_strategy": "serde.strategies",

@@ -71,3 +71,25 @@ def test_public_surface_and_no_web_server_imports():
             "print(sorted(m for m in sys.modules if m.split('.')[0] in ('starlette', 'uvicorn')))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_confluent_conf_translation():
+    from confluent_kafka.schema_registry import header_schema_id_serializer, prefix_schema_id_deserializer
+
+    from serde.conf import from_confluent_conf
+
+    assert from_confluent_conf({
+        "auto.register.schemas": False, "use.latest.version": True, "normalize.schemas": True,
+        "schema.id.serializer": header_schema_id_serializer, "subject.name.strategy.type": "RECORD",
+        "validation.rules.execution": None, "use.schema.id": None,
+    }) == {"auto_register": False, "use_latest_version": True, "normalize": True, "framing": "header",
+           "subject_name_strategy": "record"}
+    assert from_confluent_conf({"schema.id.deserializer": prefix_schema_id_deserializer}) == {"framing": "prefix"}
+    with pytest.raises(ConfigurationError, match="Unrecognized properties: nope"):
+        from_confluent_conf({"nope": 1})
+    with pytest.raises(ConfigurationError, match="ASSOCIATED"):
+        from_confluent_conf({"subject.name.strategy.type": "ASSOCIATED"})
+    reg = InMemorySchemaRegistry()
+    ser = AvroSerializer(reg, USER, **from_confluent_conf({"subject.name.strategy.type": "TOPIC_RECORD"}))
+    ser({"id": 1}, SerializationContext("t", "value"))
+    assert reg.get_subjects() == ["t-com.example.User"]
