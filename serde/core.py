@@ -218,8 +218,10 @@ class Serializer:
         return w
 
     def _resolve_uncached(self, subject: str, ctx: Any) -> Resolution:
-        schema = yield from self._registration_schema(subject, ctx)
+        schema: Schema | None = None
         reg: RegisteredSchema | None = None
+        if not self._use_latest and self._use_schema_id is None:
+            schema = yield from self._registration_schema(subject, ctx)
         if self._use_schema_id is not None:
             writer_schema = as_schema((yield call("get_schema", self._use_schema_id)))
             reg = RegisteredSchema(self._use_schema_id, None, writer_schema, subject, None)

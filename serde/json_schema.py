@@ -175,7 +175,8 @@ class JSONDeserializer(Deserializer):
 
     def _decode(self, r: Reader, data: bytes, start: int, indexes: Any, ctx: Any) -> Any:
         try:
-            value = self._loads(memoryview(data)[start:] if start else data)
+            payload = data[start:] if start else data
+            value = self._loads(payload)
         except Exception as exc:
             raise SerializationError(f"Cannot decode JSON: {exc}", schema_id=r.schema_id) from exc
         validator = r.codec

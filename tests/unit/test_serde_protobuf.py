@@ -122,3 +122,18 @@ def test_no_auto_register_looks_imports_up():
     ProtobufSerializer(reg, Header)(Header(trace="t1"), CTX)
     data = ProtobufSerializer(reg, Header, auto_register=False)(Header(trace="t1"), CTX)
     assert data.hex() == "0000000002000a027431"
+
+
+def test_use_latest_version_asks_only_for_the_latest():
+    reg = InMemorySchemaRegistry()
+    ProtobufSerializer(reg, Order)(Order(id=1), CTX)
+    calls = []
+
+    class Spy:
+        def __getattr__(self, name):
+            calls.append(name)
+            return getattr(reg, name)
+
+    data = ProtobufSerializer(Spy(), Order, auto_register=False, use_latest_version=True)(Order(id=1), CTX)
+    assert data.hex() == "0000000002" "0202" "0801"
+    assert calls == ["get_latest_version"]
