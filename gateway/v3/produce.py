@@ -33,9 +33,11 @@ _EMPTY = "Request body is empty. Data is required."
 
 
 async def _partitions(gw: Gateway, topic: str) -> int | None:
+    """The topic's partition count for per-record checks; None when unknown (missing, or the log is down:
+    then each record's append reports the failure on its own line)."""
     try:
         return (await gw.log.topic(topic)).partitions
-    except LogTopicNotFound:
+    except (LogTopicNotFound, LogError):
         return None
 
 
