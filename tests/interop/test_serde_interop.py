@@ -272,3 +272,22 @@ def test_incompatible_registration_reports_reasons(ours):
     with pytest.raises(IncompatibleSchema) as info:
         ours.register_schema("strict-value", Schema(broken))
     assert info.value.status == 409 and info.value.reasons
+
+
+def test_plugs_into_confluent_serializing_producer(ours):
+    """confluent-kafka's SerializingProducer calls our serializers with its own context."""
+    from confluent_kafka import SerializingProducer
+
+    seen = []
+    ser = AvroSerializer(ours, USER)
+
+    def spy(value, context):
+        data = ser(value, context)
+        seen.append((type(context).__module__, data))
+        return data
+
+    producer = SerializingProducer({"bootstrap.servers": "127.0.0.1:9", "value.serializer": spy,
+                                    "message.timeout.ms": 100})
+    producer.produce("users", value=ADA)
+    producer.flush(0.2)
+    assert seen == [("confluent_kafka.serialization", bytes.fromhex("0000000001540641646100"))]
