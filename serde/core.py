@@ -167,10 +167,6 @@ class Serializer:
         """Encode `value` for the topic and field in `ctx`; None stays None (tombstones)."""
         if value is None:
             return None
-        if self._strategy_cacheable:
-            w = self._by_ctx.get((ctx.topic, ctx.field) if ctx is not None else None)
-            if w is not None and w.expires is None:
-                return self._encode(w, value, ctx)
         key = (ctx.topic, ctx.field) if ctx is not None else None
         w = self._by_ctx.get(key) if self._strategy_cacheable else None
         if w is None or (w.expires is not None and w.expires < time.monotonic()):
