@@ -183,6 +183,20 @@ class Serializer:
             w = self._writer(ctx, key, await adrive(self._resolve(self._subject(ctx), ctx), self._client))
         return self._encode(w, value, ctx)
 
+    def prepare(self, ctx: Any = None) -> int:
+        """Resolve (register or look up) the schema for `ctx` now; returns its id.
+
+        Lets start-up fail fast, and lets hooks that cannot await (aiokafka's
+        value_serializer) run later with an async client.
+        """
+        key = (ctx.topic, ctx.field) if ctx is not None else None
+        return self._writer(ctx, key, drive(self._resolve(self._subject(ctx), ctx), self._client)).schema_id
+
+    async def aprepare(self, ctx: Any = None) -> int:
+        """`prepare` for an AsyncSchemaRegistryClient."""
+        key = (ctx.topic, ctx.field) if ctx is not None else None
+        return self._writer(ctx, key, await adrive(self._resolve(self._subject(ctx), ctx), self._client)).schema_id
+
     def _encode(self, w: Writer, value: Any, ctx: Any) -> bytes:  # pragma: no cover
         raise NotImplementedError
 

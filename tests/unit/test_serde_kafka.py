@@ -93,3 +93,15 @@ def test_confluent_conf_translation():
     ser = AvroSerializer(reg, USER, **from_confluent_conf({"subject.name.strategy.type": "TOPIC_RECORD"}))
     ser({"id": 1}, SerializationContext("t", "value"))
     assert reg.get_subjects() == ["t-com.example.User"]
+
+
+def test_prepare_with_async_client_then_sync_aiokafka_hook():
+    import asyncio
+
+    from serde.memory import AsyncInMemorySchemaRegistry
+
+    reg = AsyncInMemorySchemaRegistry()
+    ser = AvroSerializer(reg, USER)
+    assert asyncio.run(ser.aprepare(SerializationContext("users", "value"))) == 1
+    assert aiokafka_serializer(ser, "users")({"id": 1}).hex() == "000000000102"
+    assert AvroSerializer(InMemorySchemaRegistry(), USER).prepare(SerializationContext("users", "value")) == 1
