@@ -29,7 +29,8 @@ def schema(kind: str, i: int, nfields: int) -> str:
                            "fields": [{"name": "id", "type": "long"}] + fields}, indent=2)
     if kind == "json":
         props = {"id": {"type": "integer"}, **{f"f{k}": {"type": "string"} for k in range(nfields)}}
-        return json.dumps({"type": "object", "properties": props, "required": ["id"]}, indent=2)
+        return json.dumps({"type": "object", "properties": props, "required": ["id"],
+                           "additionalProperties": False}, indent=2)
     body = "\n".join(f"  string f{k} = {k + 2};" for k in range(nfields))
     return f'syntax = "proto3";\npackage bench;\n\nmessage Rec{i} {{\n  int64 id = 1;\n{body}\n}}\n'
 

@@ -22,7 +22,7 @@ from schemawire.ci.sources import PreviousText
 from serde.errors import SchemaParseError
 
 _ERROR_PATH = re.compile(r"at '(#?/[^']*)'")
-PARALLEL_THRESHOLD = 400           # previous versions; below this a process pool costs more than it saves
+PARALLEL_THRESHOLD = 200           # schemas to parse; below this a process pool costs more than it saves
 
 
 @dataclass(frozen=True)
@@ -101,7 +101,7 @@ def run_job(job: Job) -> SubjectResult:
 def _workers(jobs: list[Job], requested: int | None) -> int:
     if requested is not None:
         return max(1, requested)
-    if sum(len(j.previous) for j in jobs) < PARALLEL_THRESHOLD:
+    if len(jobs) + sum(len(j.previous) for j in jobs) < PARALLEL_THRESHOLD:
         return 1
     return min(os.cpu_count() or 1, 8)
 
