@@ -30,6 +30,16 @@ class AsyncSchemaRegistryClient(RegistryAPI):
         self._rng = random.Random()
         self._good = 0
 
+    @classmethod
+    def new_client(cls, url_or_conf: Any, **options: Any) -> Any:
+        """Like confluent-kafka's factory: `mock://` gives an AsyncInMemorySchemaRegistry."""
+        url = url_or_conf.get("url", "") if isinstance(url_or_conf, dict) else str(url_or_conf)
+        if url.startswith("mock://"):
+            from serde.memory import AsyncInMemorySchemaRegistry
+
+            return AsyncInMemorySchemaRegistry()
+        return cls(url_or_conf, **options)
+
     async def __aenter__(self) -> "AsyncSchemaRegistryClient":
         return self
 

@@ -63,6 +63,16 @@ class SchemaRegistryClient(RegistryAPI):
         self._rng = random.Random()
         self._good = 0  # index of the URL that answered last
 
+    @classmethod
+    def new_client(cls, url_or_conf: Any, **options: Any) -> Any:
+        """Like confluent-kafka's factory: `mock://` gives an InMemorySchemaRegistry."""
+        url = url_or_conf.get("url", "") if isinstance(url_or_conf, dict) else str(url_or_conf)
+        if url.startswith("mock://"):
+            from serde.memory import InMemorySchemaRegistry
+
+            return InMemorySchemaRegistry()
+        return cls(url_or_conf, **options)
+
     def __enter__(self) -> "SchemaRegistryClient":
         return self
 

@@ -294,3 +294,11 @@ def test_non_json_error_body_is_still_typed():
     with pytest.raises(SchemaRegistryError) as info:
         c.get_subjects()
     assert info.value.status == 400 and info.value.error_code == -1
+
+
+def test_new_client_factory_gives_in_memory_registry_for_mock_urls():
+    from serde.memory import AsyncInMemorySchemaRegistry, InMemorySchemaRegistry
+
+    assert isinstance(SchemaRegistryClient.new_client({"url": "mock://x"}), InMemorySchemaRegistry)
+    assert isinstance(AsyncSchemaRegistryClient.new_client("mock://x"), AsyncInMemorySchemaRegistry)
+    assert isinstance(SchemaRegistryClient.new_client("http://sr"), SchemaRegistryClient)
