@@ -107,13 +107,6 @@ class SerializingFailed(Unprocessable):
         super().__init__(f"Error serializing message. {detail}")
 
 
-class PayloadError(Unprocessable):
-    error_code = 42206
-
-    def __init__(self, detail: str) -> None:
-        super().__init__(f"Payload error. {detail}")
-
-
 class BatchError(Unprocessable):
     error_code = 42208
 
