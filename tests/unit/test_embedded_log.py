@@ -63,6 +63,23 @@ def test_concurrent_appends_get_dense_unique_contiguous_offsets_in_few_transacti
     run(tmp_path / "log.db", body)
 
 
+def test_a_failing_call_is_rolled_back_alone_inside_a_shared_transaction(tmp_path: Path) -> None:
+    async def body(log: EmbeddedLog) -> None:
+        await log.create_topic("t", 2)
+        await log.append("t", [Record(None, b"original", partition=0)])
+        log._topics["t"].parts[0].next = 0  # make the next call to partition 0 collide with offset 0
+        doomed = log.append("t", [Record(None, b"a", partition=1)] + [Record(None, b"b", partition=0)] * 3)
+        fine = log.append("t", [Record(None, b"c", partition=1)])
+        results = await asyncio.gather(doomed, fine, return_exceptions=True)
+        assert isinstance(results[0], LogError) and results[0].error_code == 50002
+        assert [(a.partition, a.offset) for a in results[1]] == [(1, 0)]  # the doomed call took no offset
+        assert log._topics["t"].parts[0].next == 0
+        log._topics["t"].parts[0].next = 1
+        assert [r.value for r in await log.read("t", 0, 0)] == [b"original"]
+        assert [r.value for r in await log.read("t", 1, 0)] == [b"c"]
+    run(tmp_path / "log.db", body)
+
+
 def test_keyed_records_follow_murmur2_and_explicit_partition_wins(tmp_path: Path) -> None:
     async def body(log: EmbeddedLog) -> None:
         await log.create_topic("keyed", 5)
