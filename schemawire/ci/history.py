@@ -30,7 +30,7 @@ def _git(root: Path, *args: str, input_: bytes | None = None) -> bytes:
     except FileNotFoundError:
         raise CIError("git is not installed; use --against DIR or a registry instead") from None
     if proc.returncode != 0:
-        raise CIError(f"git {' '.join(args[:2])} failed: {proc.stderr.decode(errors='replace').strip()}")
+        raise CIError(f"git {' '.join(a for a in args[:4] if not a.startswith(('-c', 'core.')))} failed: {proc.stderr.decode(errors='replace').strip()}")
     return proc.stdout
 
 
@@ -69,7 +69,8 @@ class GitHistory:
         self._texts: dict[str, str] = {}
 
     def _read_log(self, paths: list[str]) -> None:
-        out = _git(self.root, "log", self.commit, "--first-parent", "--diff-merges=first-parent",
+        out = _git(self.root, "-c", "core.quotePath=false", "log", self.commit, "--first-parent",
+                   "--diff-merges=first-parent",
                    "--raw", "--no-abbrev", "--no-renames", "--format=%x01%H", "--", *paths)
         commit, position = "", -1
         for line in out.decode("utf-8", errors="surrogateescape").splitlines():

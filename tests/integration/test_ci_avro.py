@@ -249,3 +249,16 @@ def test_real_entry_point_exit_codes(repo):
     assert "::error file=schemas/order.avsc,line=7" in proc.stdout
     proc = subprocess.run([exe, "validate"], cwd=repo.root, capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
+
+
+def test_paths_with_spaces_and_unicode(repo, cli):
+    name = "schemas/zahlungs ereignis ü.avsc"
+    repo.git("checkout", "-q", "main")
+    repo.commit("odd name", **{"schemawire.toml": config(f'topic = "pay"\nfile = "{name}"'),
+                               name.replace("/", "__"): record("Pay", ID)})
+    repo.git("checkout", "-q", "-B", "feature")
+    repo.write(name, record("Pay", ID, NOTE))
+    data = cli("check", "--format", "json").json()
+    assert data["exit_code"] == 1
+    assert data["findings"][0]["file"] == name
+    assert data["subjects"][0]["status"] == "incompatible"

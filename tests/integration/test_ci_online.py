@@ -142,3 +142,29 @@ def test_unreachable_registry_is_exit_2(cli):
         run = cli(*args)
         assert run.code == 2, (args, run.out)
         assert "unavailable" in run.err or "registry" in run.err
+
+
+def test_registry_saying_no_without_reasons_still_fails(cli, registry_url, monkeypatch):
+    """Karapace answers `{"is_compatible": false}` with no messages; that must not pass (Confluent #2278)."""
+    from serde.client import SchemaRegistryClient
+    from serde.client.types import CompatibilityResult
+    assert cli("register").code == 0
+    monkeypatch.setattr(SchemaRegistryClient, "test_compatibility_all_versions",
+                        lambda self, *a, **k: CompatibilityResult(False, ()))
+    run = cli("check", "--against", "registry", "--format", "json")
+    assert run.code == 1
+    assert {f["rule"] for f in run.json()["findings"]} == {"INCOMPATIBLE"}
+
+
+def test_text_plan_and_subject_names_with_slashes(cli, repo, registry_url, tmp_path):
+    plan = cli("register", "--dry-run")
+    assert plan.code == 0
+    assert "money-value: would-register" in plan.out
+    assert "orders-value: would-register (after its references: money-value)" in plan.out
+    schema = '{"type": "record", "name": "T", "fields": []}'
+    httpx.post(f"{registry_url}/subjects/google%2Fprotobuf%2Ft.proto/versions",
+               json={"schema": schema}).raise_for_status()
+    out = tmp_path / "dl"
+    run = cli("download", "--subject-pattern", "google/.*", "--output-dir", str(out))
+    assert run.code == 0, run.err
+    assert [p.name for p in out.iterdir()] == ["google%2Fprotobuf%2Ft.proto.avsc"]
