@@ -4,6 +4,16 @@
 confluent-kafka's names, so switching is a change of imports. Names load on
 first use, so `import serde.errors` (as the registry does) stays light; serde
 never imports web-server code.
+
+    client = SchemaRegistryClient("http://localhost:8081")
+    ser = AvroSerializer(client, schema_str)             # client, schema, options
+    data = ser(record, SerializationContext("users", MessageField.VALUE))
+    de = AvroDeserializer(client, envelope=True)
+    decoded = de(data, SerializationContext("users", MessageField.VALUE))
+    decoded.value, decoded.schema_id, decoded.subject, decoded.version
+
+Every failure is a SerializationError (registry errors carry status and
+error_code; record errors carry subject, schema id and field path).
 """
 
 from __future__ import annotations
