@@ -9,6 +9,8 @@ successive calls move round-robin across partitions.
 
 from __future__ import annotations
 
+from struct import unpack_from as _unpack_from
+
 _SEED = 0x9747B28C
 _M = 0x5BD1E995
 _MASK = 0xFFFFFFFF
@@ -18,14 +20,13 @@ def murmur2(data: bytes) -> int:
     """Kafka's `Utils.murmur2`: a signed 32-bit int, exactly as the Java client computes it."""
     length = len(data)
     h = (_SEED ^ length) & _MASK
-    end = length & ~3
     m = _M
-    if end:
-        for k in memoryview(data[:end]).cast("I") if _LITTLE else _words(data, end):
-            k = (k * m) & _MASK
-            k ^= k >> 24
-            k = (k * m) & _MASK
-            h = ((h * m) & _MASK) ^ k
+    words = length >> 2
+    for k in _unpack_from("<%dI" % words, data) if words else ():
+        k = (k * m) & _MASK
+        k ^= k >> 24
+        h = ((h * m) & _MASK) ^ ((k * m) & _MASK)
+    end = words << 2
     rest = length & 3
     if rest == 3:
         h ^= data[end + 2] << 16
@@ -40,15 +41,6 @@ def murmur2(data: bytes) -> int:
     return h - 0x100000000 if h & 0x80000000 else h
 
 
-def _words(data: bytes, end: int):
-    """Little-endian 32-bit words, for big-endian hosts where a memoryview cast would be wrong."""
-    for i in range(0, end, 4):
-        yield int.from_bytes(data[i:i + 4], "little")
-
-
-_LITTLE = memoryview(b"\x01\x00\x00\x00").cast("I")[0] == 1
-
-
 def to_positive(n: int) -> int:
     return n & 0x7FFFFFFF
 
@@ -59,10 +51,25 @@ def partition_for_key(key: bytes, num_partitions: int) -> int:
 
 
 class Partitioner:
-    """Chooses partitions for one log instance; the round-robin position is per topic and per instance."""
+    """Chooses partitions for one log instance; the round-robin position is per topic and per instance.
 
-    def __init__(self) -> None:
+    Hashes of recent keys are remembered (murmur2 in Python costs a few microseconds a key, and
+    real keys repeat: user ids, device ids); the memory is bounded by clearing it when full.
+    """
+
+    def __init__(self, cache_size: int = 16384) -> None:
         self._next: dict[str, int] = {}
+        self._hashes: dict[bytes, int] = {}
+        self._cache_size = cache_size
+
+    def hash(self, key: bytes) -> int:
+        """toPositive(murmur2(key)), remembered."""
+        h = self._hashes.get(key)
+        if h is None:
+            if len(self._hashes) >= self._cache_size:
+                self._hashes.clear()
+            h = self._hashes[key] = murmur2(key) & 0x7FFFFFFF
+        return h
 
     def keyless(self, topic: str, num_partitions: int) -> int:
         """The partition for the keyless records of one append call (sticky for that call)."""
@@ -79,7 +86,7 @@ class Partitioner:
             if part is not None:
                 out.append(part)
             elif key is not None:
-                out.append(to_positive(murmur2(key)) % num_partitions)
+                out.append(self.hash(bytes(key)) % num_partitions)
             else:
                 if sticky is None:
                     sticky = self.keyless(topic, num_partitions)

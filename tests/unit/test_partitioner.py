@@ -42,6 +42,13 @@ def test_explicit_partition_wins_and_keyless_records_of_one_call_stick() -> None
     assert seen == {0, 1, 2, 3}
 
 
+def test_remembered_hashes_stay_right_past_the_cache_bound() -> None:
+    p = Partitioner(cache_size=4)
+    keys = [bytes([i]) * i for i in range(20)] * 3
+    assert p.choose("t", 11, keys, [None] * len(keys)) == [partition_for_key(k, 11) for k in keys]
+    assert len(p._hashes) <= 4
+
+
 def test_empty_key_is_hashed_not_spread() -> None:
     p = Partitioner()
     assert {p.choose("t", 7, [b""], [None])[0] for _ in range(10)} == {partition_for_key(b"", 7)}
