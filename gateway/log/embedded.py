@@ -7,7 +7,8 @@ Why it is shaped like this:
   resolves each caller's future. A reply therefore means "committed to the WAL": with
   synchronous=NORMAL it survives SIGKILL, with FULL power loss too.
 - One append call is all-or-nothing (a SAVEPOINT per call) and gets contiguous offsets per
-  partition, because calls are applied one after another inside the transaction.
+  partition, because calls are applied one after another inside the transaction. Only a record
+  over the topic's max.message.bytes is refused alone up front, as Kafka refuses it.
 - Offsets are dense from 0 and never reused: each partition keeps next_offset in its own row,
   which retention never touches.
 - Each record stores two running values that only grow with the offset: the largest timestamp
@@ -54,6 +55,7 @@ KNOWN_CONFIGS = frozenset(DEFAULT_CONFIGS) | {
 _TOPIC_NAME = re.compile(r"[a-zA-Z0-9._-]{1,249}")
 _CHUNK = 2000          # records deleted per retention job
 _MAX_DRAIN = 20000     # records gathered into one transaction at most
+_MAX_MESSAGE_BYTES = "1048588"  # Kafka's default max.message.bytes
 _HDR = struct.Struct(">Hi")
 
 _INSERT = "INSERT INTO records (tid, part, off, ts, maxts, cum, key, value, headers) VALUES (?,?,?,?,?,?,?,?,?)"
@@ -109,7 +111,7 @@ def validate_configs(configs: dict[str, str]) -> dict[str, str]:
         if k not in KNOWN_CONFIGS:
             raise LogError(f"Unknown topic config name: {k}", status=400, error_code=40002)
         v = str(v)
-        if k in ("retention.ms", "retention.bytes"):
+        if k in ("retention.ms", "retention.bytes", "max.message.bytes"):
             try:
                 if int(v) < -1:
                     raise ValueError
@@ -491,16 +493,23 @@ class EmbeddedLog:
             if r.partition is not None and not 0 <= r.partition < n:
                 raise PartitionNotFound(topic, r.partition)
         parts = self._partitioner.choose(topic, n, [r.key for r in records], [r.partition for r in records])
+        limit = int(t.configs.get("max.message.bytes", _MAX_MESSAGE_BYTES))
         now = int(time.time() * 1000)
         rows = []
-        for r, p in zip(records, parts):
+        too_large: dict[int, Appended] = {}
+        for i, (r, p) in enumerate(zip(records, parts)):
             key, value = r.key, r.value
             hdrs = pack_headers(r.headers) if r.headers else None
             size = (len(key) if key is not None else 0) + (len(value) if value is not None else 0) \
                 + (len(hdrs) if hdrs is not None else 0)
+            if size > limit:  # refused alone, as Kafka refuses it (RecordTooLargeException)
+                too_large[i] = Appended(p, None, 50002, f"The message is {size} bytes when serialized which is "
+                                                        f"larger than {limit}, the topic's max.message.bytes.")
+                continue
             rows.append((p, now if r.timestamp is None else r.timestamp, key, value, hdrs, size))
-        offsets = await self._submit(_Append(t.tid, rows, asyncio.get_running_loop().create_future()))
-        return [Appended(p, o) for p, o in zip(parts, offsets)]
+        offsets = iter(await self._submit(_Append(t.tid, rows, asyncio.get_running_loop().create_future()))
+                       if rows else ())
+        return [too_large[i] if i in too_large else Appended(p, next(offsets)) for i, p in enumerate(parts)]
 
     # ---- reads -----------------------------------------------------------------------------
 

@@ -165,6 +165,18 @@ def test_records_roundtrip_with_headers_nulls_and_timestamps(tmp_path: Path) -> 
     run(tmp_path / "log.db", body)
 
 
+def test_a_record_over_max_message_bytes_fails_alone(tmp_path: Path) -> None:
+    async def body(log: EmbeddedLog) -> None:
+        await log.create_topic("big", 1, {"max.message.bytes": "1000"})
+        out = await log.append("big", [Record(None, b"a"), Record(None, b"x" * 1001), Record(None, b"b")])
+        assert [(a.offset, a.error_code) for a in out] == [(0, None), (None, 50002), (1, None)]
+        assert "1001 bytes" in (out[1].error or "")
+        assert [r.value for r in await log.read("big", 0, 0)] == [b"a", b"b"]
+        only = await log.append("big", [Record(None, b"x" * 2000)])
+        assert only[0].error_code == 50002 and await log.latest("big", 0) == 2
+    run(tmp_path / "log.db", body)
+
+
 def test_offset_for_time_is_first_offset_at_or_after(tmp_path: Path) -> None:
     async def body(log: EmbeddedLog) -> None:
         stamps = [100, 200, 150, 300, 250, 300]
