@@ -447,3 +447,30 @@ def test_import_ids_per_context(sr):
     assert ok(sr.get("/schemas/ids/1")) == {"schema": canon(OTHER)}
     assert ok(sr.get("/schemas/ids/1", params={"subject": ":.ctx:s"})) == {"schema": canon(S1)}
     assert_error(register(sr, "plain2", S1, id=9, version=1), 422, 42205)
+
+
+# ---------------------------------------------------------------- contexts and the top level
+
+def test_default_context_subject_is_top_level_config(sr):
+    ok(sr.put("/config", json={"compatibility": "FULL"}))
+    assert ok(sr.get("/config/:.:")) == {"compatibilityLevel": "FULL"}
+
+
+def test_context_config_applies_to_register(sr):
+    ok(sr.put("/config/:.ctx:", json={"compatibility": "NONE"}))
+    reg_id(sr, ":.ctx:s", S1)
+    ok(register(sr, ":.ctx:s", OTHER))
+    reg_id(sr, "s", S1)
+    assert_error(register(sr, "s", OTHER), 409, 409)
+
+
+def test_context_mode_applies_to_its_subjects(sr):
+    ok(sr.put("/mode/:.ctx:", json={"mode": "READONLY"}))
+    assert ok(sr.get("/mode/:.ctx:s", params={"defaultToGlobal": "true"})) == {"mode": "READONLY"}
+    assert_error(register(sr, ":.ctx:s", S1), 422, 42205)
+    ok(register(sr, "s", S1))
+
+
+def test_global_readonly_applies_to_contexts(sr):
+    ok(sr.put("/mode", json={"mode": "READONLY"}))
+    assert_error(register(sr, ":.ctx:s", S1), 422, 42205)

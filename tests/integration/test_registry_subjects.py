@@ -668,3 +668,49 @@ def test_invalid_schema_before_compatibility(sr):
 def test_lookup_ignores_id_and_version_in_body(sr):
     i1 = reg_id(sr, "s", S1)
     assert ok(lookup(sr, "s", S1, id=999, version=7)) == {"subject": "s", "version": 1, "id": i1, "schema": canon(S1)}
+
+
+# ---------------------------------------------------------------- canonical text (Java Schema.toString)
+
+def test_canonical_text_of_a_rich_schema(sr):
+    # keys deliberately out of order; order ascending dropped; props kept; nested namespace ""
+    schema = {
+        "fields": [
+            {"default": 1.0, "type": "double", "name": "d", "doc": "dd", "order": "ascending"},
+            {"type": {"type": "int", "logicalType": "date"}, "name": "dt"},
+            {"name": "e", "aliases": ["ee"], "type": {"symbols": ["A", "B"], "name": "E", "type": "enum",
+                                                      "default": "A", "doc": "enum doc", "x-prop": 1}},
+            {"name": "nested", "type": {"type": "record", "name": "In", "namespace": "",
+                                        "fields": [{"name": "z", "type": "long", "order": "descending"}]}},
+            {"name": "fx", "type": {"size": 2, "type": "fixed", "name": "F", "namespace": "other.ns"}},
+            {"name": "arr", "type": {"items": "E", "type": "array", "p": "q"}},
+            {"name": "u", "type": ["null", {"type": "string", "avro.java.string": "String"}], "default": None},
+            {"name": "txt", "type": {"type": "string"}, "default": "h\u00e9llo / \u0001"},
+        ],
+        "doc": "r\u00e9cord", "name": "Rec", "namespace": "com.acme", "type": "record",
+        "custom": {"k": [1, 2]}, "aliases": ["Old"],
+    }
+    expected = (
+        '{"type":"record","name":"Rec","namespace":"com.acme","doc":"r\u00e9cord","fields":['
+        '{"name":"d","type":"double","doc":"dd","default":1.0},'
+        '{"name":"dt","type":{"type":"int","logicalType":"date"}},'
+        '{"name":"e","type":{"type":"enum","name":"E","doc":"enum doc","symbols":["A","B"],"default":"A",'
+        '"x-prop":1},"aliases":["ee"]},'
+        '{"name":"nested","type":{"type":"record","name":"In","namespace":"",'
+        '"fields":[{"name":"z","type":"long","order":"descending"}]}},'
+        '{"name":"fx","type":{"type":"fixed","name":"F","namespace":"other.ns","size":2}},'
+        '{"name":"arr","type":{"type":"array","items":"E","p":"q"}},'
+        '{"name":"u","type":["null",{"type":"string","avro.java.string":"String"}],"default":null},'
+        '{"name":"txt","type":"string","default":"h\u00e9llo / \\u0001"}],'
+        '"custom":{"k":[1,2]},"aliases":["Old"]}')
+    i = reg_id(sr, "s", json.dumps(schema, ensure_ascii=False))
+    assert sr.get("/subjects/s/versions/1/schema").text == expected
+    assert ok(sr.get(f"/schemas/ids/{i}"))["schema"] == expected
+    # the same schema spelled with ASCII escapes is the same schema
+    assert reg_id(sr, "s", json.dumps(schema, ensure_ascii=True)) == i
+
+
+def test_schema_by_id_with_subject_param_in_7x_format(sr):
+    i = reg_id(sr, "s", S1)
+    # 7.x wire format: no subject/version in SchemaString even with ?subject=
+    assert ok(sr.get(f"/schemas/ids/{i}", params={"subject": "s"})) == {"schema": canon(S1)}
