@@ -132,6 +132,7 @@ class _Part:
     maxts: int = -1        # largest timestamp appended so far
     total: int = 0         # bytes appended so far (cum of the last record)
     start_bytes: int = 0   # cum of the record just below `start`
+    clean: int = 0         # records below this offset are known to be deleted already
 
 
 @dataclass
@@ -634,11 +635,11 @@ class EmbeddedLog:
     async def _delete_below_starts(self) -> int:
         """Delete, chunk by chunk, records below each log start and the records of deleted topics."""
         deleted = 0
-        targets = [(t.tid, i, p.start) for t in self._topics.values() for i, p in enumerate(t.parts)]
+        targets: list[tuple[int, int | None, int | None, _Part | None]] = [
+            (t.tid, i, p.start, p) for t in self._topics.values() for i, p in enumerate(t.parts) if p.start > p.clean]
         purge = await self._reading(lambda c: [tid for (tid,) in c.execute("SELECT tid FROM purge")])
-        for tid in purge:
-            targets.append((tid, None, None))
-        for tid, part, below in targets:
+        targets += [(tid, None, None, None) for tid in purge]
+        for tid, part, below, state in targets:
             while True:
                 n = await self._submit(_Admin(
                     lambda c, tid=tid, part=part, below=below: _delete_chunk(c, tid, part, below),
@@ -646,6 +647,8 @@ class EmbeddedLog:
                 deleted += n
                 if n < _CHUNK:
                     break
+            if state is not None and below is not None:
+                state.clean = max(state.clean, below)
         return deleted
 
 
@@ -671,6 +674,7 @@ def _savepoint(c: sqlite3.Connection, sql: str, rows: list[tuple[Any, ...]]) -> 
     c.execute("RELEASE j")
     return None
 
+
 def _read_rows(c: sqlite3.Connection, tid: int, topic: str, part: int, start: int, end: int,
                max_records: int, max_bytes: int | None) -> list[StoredRecord]:
     cur = c.execute("SELECT off, ts, key, value, headers FROM records WHERE tid=? AND part=? AND off>=? AND off<? "
@@ -690,6 +694,11 @@ def _first_at_least(c: sqlite3.Connection, tid: int, part: int, column: str, val
                     lo: int, hi: int) -> int | None:
     """The first offset in [lo, hi) whose (non-decreasing) `column` is >= value, by binary search."""
     q = f"SELECT off, {column} FROM records WHERE tid=? AND part=? AND off>=? ORDER BY off LIMIT 1"
+    first = c.execute(q, (tid, part, lo)).fetchone()
+    if first is None or first[0] >= hi:
+        return None
+    if first[1] >= value:  # the common case for retention: nothing has expired yet
+        return first[0]
     found = None
     while lo < hi:
         mid = (lo + hi) // 2
