@@ -714,3 +714,72 @@ def test_schema_by_id_with_subject_param_in_7x_format(sr):
     i = reg_id(sr, "s", S1)
     # 7.x wire format: no subject/version in SchemaString even with ?subject=
     assert ok(sr.get(f"/schemas/ids/{i}", params={"subject": "s"})) == {"schema": canon(S1)}
+
+
+# ---------------------------------------------------------------- concurrency and restart
+
+def test_concurrent_registrations_get_unique_ids_and_versions(sr, registry_url):
+    import concurrent.futures
+
+    import httpx
+
+    ok(sr.put("/config/s", json={"compatibility": "NONE"}))
+    schemas = [rec(f"R{i}", "a") for i in range(24)]
+
+    def go(schema):
+        with httpx.Client(base_url=registry_url, timeout=30) as c:
+            return reg_id(c, "s", schema)
+
+    with concurrent.futures.ThreadPoolExecutor(8) as pool:
+        ids = list(pool.map(go, schemas))
+    assert len(set(ids)) == 24
+    assert ok(sr.get("/subjects/s/versions")) == list(range(1, 25))
+    by_version = {ok(sr.get(f"/subjects/s/versions/{v}"))["id"]: v for v in range(1, 25)}
+    assert set(by_version) == set(ids)
+
+    # the same schema raced into many subjects gets one id
+    same = rec("Same", "x")
+
+    def go_same(i):
+        with httpx.Client(base_url=registry_url, timeout=30) as c:
+            return reg_id(c, f"t{i}", same)
+
+    with concurrent.futures.ThreadPoolExecutor(8) as pool:
+        same_ids = set(pool.map(go_same, range(16)))
+    assert len(same_ids) == 1
+    assert ok(sr.get(f"/schemas/ids/{same_ids.pop()}/subjects")) == sorted(f"t{i}" for i in range(16))
+
+
+def test_state_survives_restart(tmp_path):
+    import httpx
+
+    from registry.app import create_app
+    from tests.conftest import ServerThread
+
+    data = tmp_path / "reg"
+    with ServerThread(create_app(data)) as server, httpx.Client(base_url=server.url, timeout=10) as c:
+        i1 = reg_id(c, "a", S1)
+        reg_id(c, "a", S2)
+        reg_id(c, "b", OTHER)
+        ok(c.delete("/subjects/a/versions/1"))
+        ok(c.delete("/subjects/b"))
+        ok(c.delete("/subjects/b", params={"permanent": "true"}))
+        reg_id(c, ":.ctx:c", S3)
+        ok(c.put("/config/a", json={"compatibility": "FULL"}))
+        ok(c.put("/mode/z", json={"mode": "READONLY"}))
+        before = (ok(c.get("/subjects", params={"deleted": "true"})),
+                  ok(c.get("/schemas", params={"deleted": "true"})),
+                  ok(c.get("/subjects/a/versions", params={"deletedAsNegative": "true"})),
+                  ok(c.get("/contexts")))
+    with ServerThread(create_app(data)) as server, httpx.Client(base_url=server.url, timeout=10) as c:
+        after = (ok(c.get("/subjects", params={"deleted": "true"})),
+                 ok(c.get("/schemas", params={"deleted": "true"})),
+                 ok(c.get("/subjects/a/versions", params={"deletedAsNegative": "true"})),
+                 ok(c.get("/contexts")))
+        assert after == before
+        assert ok(c.get(f"/schemas/ids/{i1}")) == {"schema": canon(S1)}
+        assert ok(c.get("/config/a")) == {"compatibilityLevel": "FULL"}
+        assert ok(c.get("/mode/z")) == {"mode": "READONLY"}
+        # the hard-deleted id 3 is not handed out again
+        assert reg_id(c, "d", rec("New", "n")) == 4
+        assert reg_id(c, ":.ctx:e", rec("New", "n")) == 2
