@@ -30,6 +30,7 @@ class Reason:
     incompatibility: Incompatibility
     direction: str                 # "backward": new reads old; "forward": old reads new
     against: str
+    old_text: str = ""             # the previous version, to map a forward check's path back
 
 
 def check_level(level: str, new: ParsedSchema, new_key: tuple, previous: Sequence[OldVersion],
@@ -53,11 +54,11 @@ def check_level(level: str, new: ParsedSchema, new_key: tuple, previous: Sequenc
         else:
             if backward and not provably_compatible(new, old.schema):
                 check = plugin(new.schema_type).check
-                reasons += [Reason(i, "backward", old.label) for i in check(
+                reasons += [Reason(i, "backward", old.label, old.key[0]) for i in check(
                     new, old.schema, reader_label="new", writer_label="old", policy=policy)]
             if forward and not provably_compatible(old.schema, new):
                 check = plugin(old.schema.schema_type).check
-                reasons += [Reason(i, "forward", old.label) for i in check(
+                reasons += [Reason(i, "forward", old.label, old.key[0]) for i in check(
                     old.schema, new, reader_label="old", writer_label="new", policy=policy)]
         if reasons:
             return reasons

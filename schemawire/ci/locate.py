@@ -108,6 +108,37 @@ def locate_json_pointer(text: str, path: str) -> tuple[int, int] | None:
     return None
 
 
+def translate_avro_path(old_text: str, new_text: str, path: str) -> str | None:
+    """The same place in the new file for a path into the old one, matching fields by name."""
+    try:
+        old, new = json.loads(old_text), json.loads(new_text)
+    except ValueError:
+        return None
+    segments = [s for s in path.split("/") if s]
+    out: list[str] = []
+    i = 0
+    while i < len(segments):
+        seg = segments[i]
+        if seg == "fields" and i + 1 < len(segments) and isinstance(old, dict) and isinstance(new, dict):
+            try:
+                name = old["fields"][int(segments[i + 1])].get("name")
+                j = next(k for k, f in enumerate(new.get("fields", [])) if f.get("name") == name)
+            except (KeyError, IndexError, ValueError, TypeError, AttributeError, StopIteration):
+                break
+            old, new = old["fields"][int(segments[i + 1])], new["fields"][j]
+            out += ["fields", str(j)]
+            i += 2
+            continue
+        try:
+            old = old[int(seg)] if isinstance(old, list) else old[seg]
+            new = new[int(seg)] if isinstance(new, list) else new[seg]
+        except (KeyError, IndexError, ValueError, TypeError):
+            break
+        out.append(seg)
+        i += 1
+    return "/" + "/".join(out) if out else None
+
+
 def _block_end(text: str, open_brace: int) -> int:
     depth = 0
     for i in range(open_brace, len(text)):

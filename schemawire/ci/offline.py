@@ -16,7 +16,7 @@ from schemawire.ci.compare import OldVersion, Reason, check_level
 from schemawire.ci.config import Config, SubjectConfig
 from schemawire.ci.findings import (ERROR, INVALID_SCHEMA, OLD_VERSION_UNPARSEABLE, WARNING, Finding, Report,
                                     SubjectResult, split_confluent)
-from schemawire.ci.locate import error_position, locate
+from schemawire.ci.locate import error_position, locate, translate_avro_path
 from schemawire.ci.resolve import dependencies, parse, plugin
 from schemawire.ci.sources import PreviousText
 from serde.errors import SchemaParseError
@@ -51,10 +51,11 @@ def invalid(sub: SubjectConfig, text: str, exc: Exception) -> Finding:
 def reason_finding(sub: SubjectConfig, text: str, reason: Reason) -> Finding:
     inc = reason.incompatibility
     rule, description = split_confluent(inc.message)
-    pos = None
+    path = inc.path
     # Avro paths index the reader's fields; for a forward check the reader is the old file.
-    if reason.direction == "backward" or sub.schema_type != "AVRO":
-        pos = locate(sub.schema_type, text, inc.path)
+    if reason.direction == "forward" and sub.schema_type == "AVRO" and path:
+        path = translate_avro_path(reason.old_text, text, path)
+    pos = locate(sub.schema_type, text, path)
     return Finding(sub.subject, sub.display, inc.error_type or rule or "INCOMPATIBLE",
                    f"{description} ({reason.direction} check)", path=inc.path or None,
                    line=pos[0] if pos else None, column=pos[1] if pos else None,

@@ -17,12 +17,14 @@ from schemawire.ci.config import TYPE_EXTENSIONS, Config, SubjectConfig
 from schemawire.ci.findings import (ERROR, INCOMPATIBLE, INVALID_SCHEMA, REFERENCE_NOT_REGISTERED,
                                     REGISTRATION_REJECTED, VERSION_NOT_FOUND, WARNING, CIError, Finding,
                                     Report, SubjectResult, split_confluent)
+from schemawire.ci.locate import locate
 from serde.client import SchemaRegistryClient
 from serde.client.types import Schema, SchemaReference
 from serde.errors import (ConfigurationError, IncompatibleSchema, InvalidSchema, NotFound, RegistryUnavailable,
                           SchemaNotFound, SchemaRegistryError, SubjectNotFound, Unauthorized)
 
 _META = re.compile(r"\{(oldSchemaVersion|oldSchema|validateFields)\b")
+_PATH = re.compile(r"path:? '(#?/[^']*)'")
 
 
 def registry_url(config: Config | None, override: str | None) -> str:
@@ -81,8 +83,22 @@ def _reference_versions(client: SchemaRegistryClient, sub: SubjectConfig,
     return refs, missing
 
 
+def _position(config: SubjectConfig | None, description: str) -> tuple[int, int] | None:
+    """line:column of the path a registry message names, when it is a path into the local file."""
+    m = _PATH.search(description)
+    if config is None or m is None:
+        return None
+    # Avro paths index the reader; only a reader labelled "new" is the local file.
+    if config.schema_type == "AVRO" and "in the new schema" not in description:
+        return None
+    try:
+        return locate(config.schema_type, config.read(), m.group(1))
+    except CIError:
+        return None
+
+
 def message_findings(sub: SubjectResult, messages: list[str] | tuple[str, ...], rule_default: str,
-                     against: str) -> list[Finding]:
+                     against: str, config: SubjectConfig | None = None) -> list[Finding]:
     """Findings from a registry's verbose messages; the version/level trailers become `against`."""
     out: list[Finding] = []
     old_version = next((m for m in messages if m.startswith("{oldSchemaVersion")), None)
@@ -91,7 +107,9 @@ def message_findings(sub: SubjectResult, messages: list[str] | tuple[str, ...], 
         if _META.match(m):
             continue
         rule, description = split_confluent(m)
-        out.append(Finding(sub.subject, sub.file, rule or rule_default, description, against=label, detail=m))
+        pos = _position(config, description)
+        out.append(Finding(sub.subject, sub.file, rule or rule_default, description, against=label, detail=m,
+                           line=pos[0] if pos else None, column=pos[1] if pos else None))
     return out
 
 
@@ -125,7 +143,7 @@ def check_online(config: Config, subjects: list[SubjectConfig], url: str) -> Rep
                 result.status, result.note = "new", "not registered: a new subject is compatible"
                 continue
             if not answer.is_compatible:
-                found = [f for f in message_findings(result, answer.messages, INCOMPATIBLE, url)
+                found = [f for f in message_findings(result, answer.messages, INCOMPATIBLE, url, sub)
                          if f.rule not in sub.ignore]
                 if not found and not answer.messages:   # a registry that gives no reasons still said no
                     found = [Finding(sub.subject, sub.display, INCOMPATIBLE,
@@ -192,7 +210,7 @@ def _dry_run_check(client: SchemaRegistryClient, sub: SubjectConfig, schema: Sch
     answer = client.test_compatibility_all_versions(sub.subject, schema, normalize=sub.normalize)
     if not answer.is_compatible:
         result.status = "would-be-rejected"
-        result.findings += message_findings(result, answer.messages, INCOMPATIBLE, url) or [
+        result.findings += message_findings(result, answer.messages, INCOMPATIBLE, url, sub) or [
             Finding(sub.subject, sub.display, INCOMPATIBLE, "the registry would refuse it", against=url)]
 
 
@@ -203,7 +221,7 @@ def _register_one(client: SchemaRegistryClient, sub: SubjectConfig, schema: Sche
         found = client.lookup_schema(sub.subject, schema, normalize_schemas=sub.normalize)
     except IncompatibleSchema as exc:
         result.status = "rejected"
-        result.findings += message_findings(result, exc.reasons, REGISTRATION_REJECTED, url) or [
+        result.findings += message_findings(result, exc.reasons, REGISTRATION_REJECTED, url, sub) or [
             Finding(sub.subject, sub.display, REGISTRATION_REJECTED, str(exc.message or exc), against=url)]
         return
     except InvalidSchema as exc:

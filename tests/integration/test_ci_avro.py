@@ -102,6 +102,13 @@ def test_forward_level_checks_the_other_direction(repo, cli):
     assert data["exit_code"] == 1
     assert [f["rule"] for f in data["findings"]] == ["READER_FIELD_MISSING_DEFAULT_VALUE"]
     assert "forward check" in data["findings"][0]["message"]
+    assert "line" not in data["findings"][0]        # `id` is gone from the new file: no line to point at
+    # a type change found by the forward check points at the field in the new file, found by name
+    repo.write("schemas/order.avsc", record("Order", NOTE_DEFAULT, '{"name": "id", "type": "int"}'))
+    data = cli("check", "--format", "json").json()
+    [finding] = [f for f in data["findings"] if "forward" in f["message"]]
+    assert finding["rule"] == "TYPE_MISMATCH" and finding["path"] == "/fields/0/type"
+    assert finding["line"] == 7                     # `id` is the second field (line 7) of the new file
 
 
 def test_transitive_level_sees_every_version_in_history(repo, cli):

@@ -70,6 +70,7 @@ def test_check_against_registry_uses_verbose_reasons(cli, repo, registry_url):
     assert finding["rule"] == "READER_FIELD_MISSING_DEFAULT_VALUE"
     assert "'note'" in finding["message"]
     assert "oldSchemaVersion: 1" in finding["against"]
+    assert (finding["line"], finding["column"]) == (8, 5)      # the `note` field, from the message's path
     # the configured registry, and --registry, mean the same
     assert cli("check", "--against", "registry").code == 1
     assert cli("check", "--registry", registry_url).code == 1
