@@ -577,7 +577,10 @@ class KafkaLog:
         while True:
             batch = await self._bounded(consumer.getmany(tp, timeout_ms=self.read_wait_ms, max_records=max_records))
             got = batch.get(tp, [])
-            if got or not seeked or time.monotonic() > deadline:
+            if got or not seeked:
+                return got
+            if time.monotonic() > deadline:
+                await self._cluster()  # nothing came for a whole timeout: fail if the broker is gone
                 return got
             hw = consumer.highwater(tp)
             if hw is not None and hw <= offset:

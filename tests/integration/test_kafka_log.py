@@ -184,7 +184,9 @@ def test_broker_outage_fails_fast_and_recovers_without_restart(kafka_broker) -> 
     broker = kafka_broker.broker
 
     async def body(log: KafkaLog) -> None:
-        assert (await log.append("outage", [Record(b"k", b"before")]))[0].error_code is None
+        first = (await log.append("outage", [Record(b"k", b"before")]))[0]
+        assert first.error_code is None
+        assert len(await log.read("outage", first.partition, 0)) == 1  # a reader that exists before the outage
         broker.stop()
         try:
             t0 = time.monotonic()
@@ -195,8 +197,10 @@ def test_broker_outage_fails_fast_and_recovers_without_restart(kafka_broker) -> 
                 await log.topics()
             assert down.value.error_code == 50003
             with pytest.raises(LogError):
-                await log.read("outage", 0, 0)
-            assert time.monotonic() - t0 < 3 * (log.timeout + 2)
+                await log.read("outage", first.partition, 0)
+            with pytest.raises(LogError):
+                await log.commit("g", {("outage", first.partition): 1})
+            assert time.monotonic() - t0 < 4 * (log.timeout + 2)
         finally:
             broker.start()
         # back on the same address, with no new KafkaLog. Tansu comes back empty (memory storage), so
