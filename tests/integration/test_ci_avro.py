@@ -269,3 +269,25 @@ def test_paths_with_spaces_and_unicode(repo, cli):
     assert data["exit_code"] == 1
     assert data["findings"][0]["file"] == name
     assert data["subjects"][0]["status"] == "incompatible"
+
+
+def test_transitive_history_follows_the_main_line_through_merges(repo, cli):
+    """A feature branch's intermediate commits never reached main; its merge result did."""
+    repo.write("schemawire.toml", config(ORDERS, defaults='compatibility = "BACKWARD_TRANSITIVE"'))
+    repo.commit("transitive")
+    repo.git("checkout", "-q", "main")
+    repo.git("merge", "-q", "--ff-only", "feature")
+    repo.git("checkout", "-q", "-b", "side")
+    repo.commit("side wip: id as long", **{"schemas__order.avsc": record("Order", '{"name": "id", "type": "long"}')})
+    repo.commit("side done: note added", **{"schemas__order.avsc": record("Order", ID, NOTE_DEFAULT)})
+    repo.git("checkout", "-q", "main")
+    repo.git("merge", "-q", "--no-ff", "-m", "merge side", "side")
+    repo.git("checkout", "-q", "-B", "feature")
+    repo.write("schemas/order.avsc", record("Order", ID, NOTE_DEFAULT, '{"name": "x", "type": "int", "default": 0}'))
+    data = cli("check", "--format", "json").json()
+    assert data["exit_code"] == 0, data["findings"]          # the side branch's `long` id is not a version
+    assert data["subjects"][0]["note"] == "2 previous version(s)"
+    repo.write("schemas/order.avsc", record("Order", ID))    # drops nothing a reader needs: still fine
+    assert cli("check").code == 0
+    repo.write("schemas/order.avsc", record("Order", ID, NOTE))  # no default: v1 had no note
+    assert cli("check").code == 1
