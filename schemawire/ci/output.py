@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import xml.etree.ElementTree as ET
 
 from schemawire.ci.findings import ERROR, Finding, Report
 
-FORMATS = ("text", "json", "junit", "github")
+FORMATS = ("text", "json", "junit", "github", "gitlab")
 
 
 def _where(f: Finding) -> str:
@@ -99,5 +100,21 @@ def render_github(report: Report) -> str:
     return "\n".join(lines) + "\n"
 
 
+def render_gitlab(report: Report) -> str:
+    """GitLab Code Quality: a JSON array the merge-request widget shows per line."""
+    issues = []
+    for f in report.findings:
+        identity = "\0".join([f.subject, f.file, f.rule, f.path or "", f.message])
+        issues.append({
+            "description": f"{f.subject}: {f.message}" + (f" [against {f.against}]" if f.against else ""),
+            "check_name": f.rule,
+            "fingerprint": hashlib.sha1(identity.encode()).hexdigest(),
+            "severity": "major" if f.severity == ERROR else "minor",
+            "location": {"path": f.file, "lines": {"begin": f.line or 1}},
+        })
+    return json.dumps(issues, indent=2) + "\n"
+
+
 def render(report: Report, fmt: str) -> str:
-    return {"text": render_text, "json": render_json, "junit": render_junit, "github": render_github}[fmt](report)
+    return {"text": render_text, "json": render_json, "junit": render_junit, "github": render_github,
+            "gitlab": render_gitlab}[fmt](report)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -68,6 +69,13 @@ def test_breaking_change_fails_with_rule_location_and_reason(repo, cli):
     failure = suite.find("testcase[@name='orders-value']/failure")
     assert failure.get("type") == "READER_FIELD_MISSING_DEFAULT_VALUE"
     assert "schemas/order.avsc:7:5" in failure.text
+
+    gitlab = cli("check", "--format", "gitlab")
+    assert gitlab.code == 1
+    [issue] = json.loads(gitlab.out)
+    assert issue["check_name"] == "READER_FIELD_MISSING_DEFAULT_VALUE"
+    assert issue["location"] == {"path": "schemas/order.avsc", "lines": {"begin": 7}}
+    assert issue["severity"] == "major" and len(issue["fingerprint"]) == 40
 
     github = cli("check", "--format", "github")
     assert github.code == 1
