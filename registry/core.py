@@ -8,6 +8,7 @@ the store first and are applied to the in-memory view only once durable.
 from __future__ import annotations
 
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -26,6 +27,7 @@ from serde.errors import SchemaParseError
 from serde.schemas.base import ParsedSchema
 
 MAX_VERSION = 2**31 - 1
+VERDICT_CACHE = 4096
 LATEST = -1
 
 
@@ -79,7 +81,8 @@ class Registry(Settings):
         self.state = State()
         self.state.load(store.load())
         self._parsed: dict[tuple[str, int], ParsedSchema] = {}
-        self._by_id_bytes: dict[int, bytes] = {}  # the hot GET /schemas/ids/{id}, default context
+        self._by_id_bytes: dict[int, bytes] = {}
+        self._verdicts: OrderedDict[tuple, list[str]] = OrderedDict()  # the hot GET /schemas/ids/{id}, default context
 
     # -- plumbing ------------------------------------------------------------------------
 
@@ -288,8 +291,25 @@ class Registry(Settings):
 
     def _check(self, subject: str, parsed: ParsedSchema, schema_type: str, config: dict[str, Any],
                versions: list[VersionRecord], metadata: dict[str, Any] | None) -> list[str]:
+        """Confluent's messages for `parsed` against `versions` at the subject's level.
+
+        Verdicts are remembered: stored schemas never change, so the answer for one
+        candidate (by guid) against the same stored ids, level and policy is fixed.
+        """
+        level = config["compatibilityLevel"]
+        if level == "NONE" or not versions:
+            return []
         ctx, _ = subj.split(subject)
         group = config.get("compatibilityGroup")
+        if group is None and not level.endswith("_TRANSITIVE"):
+            versions = versions[-1:]
+        policy = str(config.get("compatibilityPolicy") or "STRICT")
+        key = (schema_type, schema_guid(parsed.canonical()), ctx, tuple(v.id for v in versions),
+               level, policy, group, repr(metadata) if group else None)
+        cached = self._verdicts.get(key)
+        if cached is not None:
+            self._verdicts.move_to_end(key)
+            return cached
         previous = []
         for v in versions:
             rec = self._record(subject, v.id)
@@ -299,12 +319,20 @@ class Registry(Settings):
                 if mine != theirs:
                     continue
             previous.append(Previous(v.version, self.parsed(ctx, v.id), self._plugin(rec.schema_type).check))
-        return check(config["compatibilityLevel"], parsed, self._plugin(schema_type).check, previous,
-                     policy=str(config.get("compatibilityPolicy") or "STRICT"))
+        messages = check(level, parsed, self._plugin(schema_type).check, previous, policy=policy)
+        self._verdicts[key] = messages
+        if len(self._verdicts) > VERDICT_CACHE:
+            self._verdicts.popitem(last=False)
+        return messages
 
     def lookup(self, subject: str, req: SchemaRequest, *, normalize: bool = False,
                deleted: bool = False) -> dict[str, Any]:
         subject = subj.normalize(subject)
+        if req.schema is not None and req.schema.strip():
+            self._parse(subj.split(subject)[0], req.schema_type, req.schema,
+                        self._pin_references(subj.split(subject)[0], req.references),
+                        validate=False, normalize=False)  # 42201 comes first, known subject or not
+        subject = self._in_contexts(subject, deleted=deleted)
         ctx, _ = subj.split(subject)
         if req.schema is None or not req.schema.strip():
             raise errors.invalid_schema("Empty schema")
@@ -386,6 +414,17 @@ class Registry(Settings):
             raise errors.subject_not_found(subject)
         return _page(out, offset, limit)
 
+    def _in_contexts(self, subject: str, *, deleted: bool) -> str:
+        """An unqualified subject with no versions in the default context is looked for in
+        the other contexts, as Confluent's `getUsingContexts` does."""
+        if subject.startswith(":.") or self.state.versions(subject, deleted=deleted):
+            return subject
+        for ctx in sorted(self.state.contexts):
+            candidate = subj.qualify(ctx, subject)
+            if self.state.versions(candidate, deleted=deleted):
+                return candidate
+        return subject
+
     def _find_version(self, subject: str, version: str, *, deleted: bool) -> VersionRecord:
         number = parse_version(version)
         qualifying = self.state.versions(subject, deleted=deleted)
@@ -403,12 +442,14 @@ class Registry(Settings):
 
     def get_version(self, subject: str, version: str, *, deleted: bool = False,
                     fmt: str | None = None) -> dict[str, Any]:
-        subject = subj.normalize(subject)
+        parse_version(version)
+        subject = self._in_contexts(subj.normalize(subject), deleted=deleted)
         return self.entity(subject, self._find_version(subject, version, deleted=deleted), fmt)
 
     def get_version_text(self, subject: str, version: str, *, deleted: bool = False,
                          fmt: str | None = None) -> str:
-        subject = subj.normalize(subject)
+        parse_version(version)
+        subject = self._in_contexts(subj.normalize(subject), deleted=deleted)
         v = self._find_version(subject, version, deleted=deleted)
         return self._text_of(self._record(subject, v.id), fmt)
 

@@ -26,16 +26,44 @@ def schema_request(body: Any) -> SchemaRequest:
     elif not isinstance(schema_type, str):
         raise _bad("Cannot deserialize value of type `java.lang.String` for field 'schemaType'")
     refs = body.get("references")
-    if refs is not None and (not isinstance(refs, list) or not all(isinstance(r, dict) for r in refs)):
-        raise _bad("Cannot deserialize field 'references': expected an array of objects")
+    if refs is not None and (not isinstance(refs, list) or not all(_is_reference(r) for r in refs)):
+        raise _bad("Cannot deserialize field 'references': expected an array of "
+                   "{name: string, subject: string, version: integer}")
     metadata = body.get("metadata")
-    if metadata is not None and not isinstance(metadata, dict):
-        raise _bad("Cannot deserialize field 'metadata': expected an object")
+    if metadata is not None and not _is_metadata(metadata):
+        raise _bad("Cannot deserialize field 'metadata': expected {tags: {string: [string]}, "
+                   "properties: {string: string}, sensitive: [string]}")
     version, id_ = body.get("version"), body.get("id")
     for name, value in (("version", version), ("id", id_)):
         if value is not None and (not isinstance(value, int) or isinstance(value, bool)):
             raise _bad(f"Cannot deserialize value of type `java.lang.Integer` for field '{name}'")
     return SchemaRequest(schema, schema_type, refs, metadata or None, version, id_)
+
+
+def _is_reference(ref: Any) -> bool:
+    return isinstance(ref, dict) and all(
+        ref.get(k) is None or isinstance(ref[k], str) for k in ("name", "subject")) and (
+        ref.get("version") is None or (isinstance(ref["version"], int) and not isinstance(ref["version"], bool)))
+
+
+def _strings(value: Any) -> bool:
+    return isinstance(value, list) and all(isinstance(v, str) for v in value)
+
+
+def _is_metadata(metadata: Any) -> bool:
+    if not isinstance(metadata, dict):
+        return False
+    tags, props, sensitive = metadata.get("tags"), metadata.get("properties"), metadata.get("sensitive")
+    return ((tags is None or (isinstance(tags, dict) and all(_strings(v) for v in tags.values())))
+            and (props is None or (isinstance(props, dict) and all(isinstance(v, str) for v in props.values())))
+            and (sensitive is None or _strings(sensitive)))
+
+
+def mode_value(body: Any) -> str | None:
+    value = object_body(body).get("mode")
+    if value is not None and not isinstance(value, str):
+        raise _bad("Cannot deserialize value of type `java.lang.String` for field 'mode'")
+    return value
 
 
 def object_body(body: Any) -> dict[str, Any]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.routing import Route
 
-from registry.api.requests import object_body, schema_request
+from registry.api.requests import mode_value, object_body, schema_request
 from registry.http import endpoint, flag
 
 
@@ -34,8 +34,7 @@ def get_mode(request: Request, _):
 
 
 def put_mode(request: Request, body):
-    body = object_body(body)
-    return _registry(request).set_mode(_subject(request), body.get("mode"), force=flag(request, "force"))
+    return _registry(request).set_mode(_subject(request), mode_value(body), force=flag(request, "force"))
 
 
 def delete_mode(request: Request, _):
