@@ -783,3 +783,29 @@ def test_state_survives_restart(tmp_path):
         # the hard-deleted id 3 is not handed out again
         assert reg_id(c, "d", rec("New", "n")) == 4
         assert reg_id(c, ":.ctx:e", rec("New", "n")) == 2
+
+
+# ---------------------------------------------------------------- config default/override metadata (§5.6)
+
+@pytest.mark.xfail(strict=True, reason="bug: config defaultMetadata/overrideMetadata are stored but never applied")
+def test_config_default_and_override_metadata_are_merged(sr):
+    ok(sr.put("/config/s", json={"defaultMetadata": {"properties": {"owner": "team", "tier": "1"}},
+                                 "overrideMetadata": {"properties": {"tier": "gold"}}}))
+    r = register(sr, "s", S1, metadata={"properties": {"owner": "me", "tier": "x"}})
+    assert r.status_code == 200, r.text
+    got = ok(sr.get("/subjects/s/versions/1"))
+    # default beneath, request in the middle, override on top
+    assert got["metadata"]["properties"] == {"owner": "me", "tier": "gold"}
+    reg_id(sr, "t", S1)
+    ok(sr.put("/config/u", json={"defaultMetadata": {"properties": {"owner": "team"}}}))
+    reg_id(sr, "u", S1)
+    assert ok(sr.get("/subjects/u/versions/1"))["metadata"]["properties"] == {"owner": "team"}
+
+
+@pytest.mark.xfail(strict=True, reason="unsure: /v1/metadata/id 'id' should be \"\" per spec §2.5")
+def test_cluster_id_shape(sr):
+    out = ok(sr.get("/v1/metadata/id"))
+    assert out["id"] == ""
+    assert out["scope"]["path"] == []
+    assert set(out["scope"]["clusters"]) == {"kafka-cluster", "schema-registry-cluster"}
+    assert out["scope"]["clusters"]["schema-registry-cluster"] == "schema-registry"
