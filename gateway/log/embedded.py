@@ -169,7 +169,8 @@ class _Admin:
 
 
 class EmbeddedLog:
-    """The Log protocol on SQLite. `path` is the database file, or a directory to hold `log.db`."""
+    """The Log protocol on SQLite. `path` is the database file (`x.db`), or a directory (an existing
+    one, or a new path without a suffix) to hold `log.db`."""
 
     def __init__(self, path: str | Path, *, default_partitions: int = 1, auto_create: bool = True,
                  synchronous: str = "NORMAL", retention_check_interval: float = 30.0,
@@ -195,7 +196,8 @@ class EmbeddedLog:
         return conn
 
     async def start(self) -> None:
-        if self.path.is_dir():
+        if self.path.is_dir() or (not self.path.exists() and not self.path.suffix):
+            self.path.mkdir(parents=True, exist_ok=True)
             self.path = self.path / "log.db"
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._wpool = ThreadPoolExecutor(1, thread_name_prefix="embedded-log-writer")

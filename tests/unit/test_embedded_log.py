@@ -325,3 +325,10 @@ def test_closed_log_refuses_work(tmp_path: Path) -> None:
             await log.append("t", [Record(None, b"v")])
     asyncio.run(main())
     assert (tmp_path / "log.db").exists()
+
+
+def test_a_new_directory_path_gets_log_db_inside(tmp_path: Path) -> None:
+    run(tmp_path / "data" / "gateway", lambda log: log.append("t", [Record(None, b"v")]))
+    assert (tmp_path / "data" / "gateway" / "log.db").is_file()
+    run(tmp_path / "elsewhere" / "my.db", lambda log: log.append("t", [Record(None, b"v")]))
+    assert (tmp_path / "elsewhere" / "my.db").is_file()
