@@ -1,0 +1,340 @@
+"""Benchmark of gateway produce against direct aiokafka, on one Tansu broker, in one run.
+
+Not a test: run it by hand (see bench/README.md, section "gateway produce"):
+
+    .venv/bin/python bench/bench_gateway.py [--seconds 5] [--write-readme]
+
+For each scenario, 1 and 100 records per request, 1 and 8 concurrent keep-alive clients:
+(a) direct aiokafka producing pre-encoded Avro records (acks=all, linger 0): one "request" is
+    `send()` of the records then waiting for all their acknowledgements;
+(b) v2 `POST /topics/{t}` with `value_schema_id` (Avro JSON, encoded by the gateway);
+(c) v3 `POST /v3/clusters/{c}/topics/{t}/records` with `schema_id` (concatenated records);
+(b) and (c) again against a gateway on the embedded log. Gateways and the registry run as
+`schemawire` processes; the load generator is a minimal HTTP/1.1 client on uvloop, so its own
+cost stays small. Reported: records/s, p50/p99 request latency, and each gateway's peak RSS
+(VmHWM from /proc/<pid>/status).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import re
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from tests.broker import Broker  # noqa: E402
+from tests.conftest import free_port  # noqa: E402
+
+SCHEMAWIRE = str(Path(sys.executable).with_name("schemawire"))
+SCHEMA = json.dumps({"type": "record", "name": "Order", "namespace": "bench", "fields": [
+    {"name": "id", "type": "long"}, {"name": "customer", "type": "string"},
+    {"name": "amount", "type": "double"}, {"name": "currency", "type": {"type": "enum", "name": "Cur",
+                                                                          "symbols": ["EUR", "USD"]}},
+    {"name": "note", "type": ["null", "string"], "default": None},
+    {"name": "items", "type": {"type": "array", "items": "string"}}]})
+
+
+def record(i: int) -> dict:
+    return {"id": i, "customer": f"customer-{i % 977}", "amount": 12.5 + i % 100, "currency": "EUR",
+            "note": {"string": "gift"} if i % 2 else None, "items": ["sku-1", "sku-22"]}
+
+
+# -- processes ------------------------------------------------------------------------------
+
+def start(*args: str) -> subprocess.Popen:
+    return subprocess.Popen([SCHEMAWIRE, *args], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+
+def wait_http(url: str, proc: subprocess.Popen) -> None:
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise SystemExit(f"{url}: exited: {proc.stderr.read().decode()}")
+        try:
+            httpx.get(url + "/", timeout=1)
+            return
+        except httpx.TransportError:
+            time.sleep(0.05)
+    raise SystemExit(f"{url} did not start")
+
+
+def peak_rss_mb(pid: int) -> float:
+    text = Path(f"/proc/{pid}/status").read_text()
+    return int(re.search(r"VmHWM:\s+(\d+) kB", text).group(1)) / 1024
+
+
+def stop(proc: subprocess.Popen) -> None:
+    proc.send_signal(signal.SIGTERM)
+    try:
+        proc.wait(10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+# -- a minimal keep-alive HTTP/1.1 client ---------------------------------------------------
+
+class Conn:
+    def __init__(self, host: str, port: int) -> None:
+        self.host, self.port = host, port
+
+    async def open(self) -> None:
+        self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
+
+    async def post(self, path: str, ctype: str, body: bytes) -> tuple[int, bytes]:
+        self.writer.write(f"POST {path} HTTP/1.1\r\nHost: b\r\nContent-Type: {ctype}\r\n"
+                          f"Content-Length: {len(body)}\r\n\r\n".encode() + body)
+        head = await self.reader.readuntil(b"\r\n\r\n")
+        status = int(head[9:12])
+        lower = head.lower()
+        m = re.search(rb"content-length: (\d+)", lower)
+        if m:
+            return status, await self.reader.readexactly(int(m.group(1)))
+        out = bytearray()
+        while True:  # chunked
+            size = int((await self.reader.readuntil(b"\r\n")).strip(), 16)
+            if size == 0:
+                await self.reader.readuntil(b"\r\n")
+                return status, bytes(out)
+            out += await self.reader.readexactly(size + 2)
+            del out[-2:]
+
+    def close(self) -> None:
+        self.writer.close()
+
+
+@dataclass
+class Result:
+    name: str
+    batch: int
+    clients: int
+    records_per_s: float
+    p50_ms: float
+    p99_ms: float
+
+
+async def drive(name: str, batch: int, clients: int, seconds: float,
+                make: Callable[[], Awaitable[Callable[[int], Awaitable[None]]]]) -> Result:
+    """`clients` loops each calling one request of `batch` records until time is up."""
+    latencies: list[float] = []
+    done = 0
+    senders = [await make() for _ in range(clients)]
+    for send in senders:  # warm-up: connections, schema caches, topic metadata
+        for _ in range(3):
+            await send(0)
+    stop_at = time.perf_counter() + seconds
+
+    async def loop(send: Callable[[int], Awaitable[None]], base: int) -> None:
+        nonlocal done
+        i = base
+        while time.perf_counter() < stop_at:
+            t0 = time.perf_counter()
+            await send(i)
+            latencies.append(time.perf_counter() - t0)
+            done += batch
+            i += batch
+
+    t0 = time.perf_counter()
+    await asyncio.gather(*(loop(s, k * 10_000_000) for k, s in enumerate(senders)))
+    elapsed = time.perf_counter() - t0
+    latencies.sort()
+    return Result(name, batch, clients, done / elapsed, latencies[len(latencies) // 2] * 1000,
+                  latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))] * 1000)
+
+
+# -- scenarios ------------------------------------------------------------------------------
+
+def direct_maker(bootstrap: str, topic: str, payloads: list[bytes], batch: int):
+    from aiokafka import AIOKafkaProducer
+
+    producers: list = []
+
+    async def make():
+        p = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=0, enable_idempotence=False)
+        await p.start()
+        producers.append(p)
+
+        async def send(i: int) -> None:
+            futs = [await p.send(topic, payloads[(i + k) % len(payloads)]) for k in range(batch)]
+            for f in futs:
+                await f
+
+        return send
+
+    return make, producers
+
+
+def v2_maker(url: str, topic: str, sid: int, batch: int, bodies: dict):
+    host, port = url.removeprefix("http://").split(":")
+    conns: list[Conn] = []
+    key = ("v2", batch)
+    if key not in bodies:
+        bodies[key] = [json.dumps({"value_schema_id": sid, "records": [
+            {"value": record(j * batch + k)} for k in range(batch)]}).encode() for j in range(50)]
+
+    async def make():
+        c = Conn(host, int(port))
+        await c.open()
+        conns.append(c)
+
+        async def send(i: int) -> None:
+            status, body = await c.post(f"/topics/{topic}", "application/vnd.kafka.avro.v2+json",
+                                        bodies[key][i % 50])
+            if status != 200:
+                raise SystemExit(f"v2 produce failed: {status} {body[:300]!r}")
+
+        return send
+
+    return make, conns
+
+
+def v3_maker(url: str, topic: str, sid: int, batch: int, bodies: dict):
+    host, port = url.removeprefix("http://").split(":")
+    conns: list[Conn] = []
+    key = ("v3", batch)
+    if key not in bodies:
+        bodies[key] = ["".join(json.dumps({"value": {"schema_id": sid, "data": record(j * batch + k)}})
+                               for k in range(batch)).encode() for j in range(50)]
+
+    async def make():
+        c = Conn(host, int(port))
+        await c.open()
+        conns.append(c)
+
+        async def send(i: int) -> None:
+            status, body = await c.post(f"/v3/clusters/c/topics/{topic}/records", "application/json",
+                                        bodies[key][i % 50])
+            if status != 200 or body.count(b'"error_code":200') != batch:
+                raise SystemExit(f"v3 produce failed: {status} {body[:300]!r}")
+
+        return send
+
+    return make, conns
+
+
+async def run_all(seconds: float, bootstrap: str, gw_kafka: str, gw_embedded: str, sid: int,
+                  payloads: list[bytes]) -> list[Result]:
+    results: list[Result] = []
+    bodies: dict = {}
+    for batch in (1, 100):
+        for clients in (1, 8):
+            make, producers = direct_maker(bootstrap, "bench-direct", payloads, batch)
+            results.append(await drive("direct aiokafka", batch, clients, seconds, make))
+            for p in producers:
+                await p.stop()
+            for name, url in (("kafka", gw_kafka), ("embedded", gw_embedded)):
+                for api, maker in (("v2", v2_maker), ("v3", v3_maker)):
+                    make, conns = maker(url, f"bench-{api}", sid, batch, bodies)
+                    results.append(await drive(f"{api} gateway, {name} log", batch, clients, seconds, make))
+                    for c in conns:
+                        c.close()
+            print(*(f"{r.name:28} batch={r.batch:<3} clients={r.clients} {r.records_per_s:9.0f} rec/s "
+                    f"p50 {r.p50_ms:7.2f} ms p99 {r.p99_ms:7.2f} ms" for r in results[-5:]), sep="\n", flush=True)
+    return results
+
+
+def table(results: list[Result], rss: dict[str, float], seconds: float) -> str:
+    direct = {(r.batch, r.clients): r.records_per_s for r in results if r.name == "direct aiokafka"}
+    lines = ["| path | records/request | clients | records/s | vs direct aiokafka | p50 ms | p99 ms |",
+             "|---|---:|---:|---:|---:|---:|---:|"]
+    for r in results:
+        ratio = r.records_per_s / direct[(r.batch, r.clients)]
+        lines.append(f"| {r.name} | {r.batch} | {r.clients} | {r.records_per_s:,.0f} | {ratio:.2f}x | "
+                     f"{r.p50_ms:.2f} | {r.p99_ms:.2f} |")
+    lines.append("")
+    lines.append(f"Peak RSS (VmHWM) of the gateway processes: Kafka log {rss['kafka']:.0f} MiB, "
+                 f"embedded log {rss['embedded']:.0f} MiB. {seconds:g} s per row, after a warm-up.")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--seconds", type=float, default=5.0)
+    ap.add_argument("--write-readme", action="store_true")
+    args = ap.parse_args()
+    tmp = Path(tempfile.mkdtemp(prefix="bench-gateway-"))
+    broker = Broker()
+    broker.start()
+    procs: list[subprocess.Popen] = []
+    try:
+        reg_port, gk_port, ge_port = free_port(), free_port(), free_port()
+        reg = start("registry", "--port", str(reg_port), "--data-dir", str(tmp / "registry"))
+        procs.append(reg)
+        reg_url = f"http://127.0.0.1:{reg_port}"
+        wait_http(reg_url, reg)
+        gk = start("gateway", "--port", str(gk_port), "--registry-url", reg_url,
+                   "--bootstrap-servers", broker.bootstrap)
+        ge = start("gateway", "--port", str(ge_port), "--registry-url", reg_url, "--data-dir", str(tmp / "log"))
+        procs += [gk, ge]
+        gk_url, ge_url = f"http://127.0.0.1:{gk_port}", f"http://127.0.0.1:{ge_port}"
+        wait_http(gk_url, gk)
+        wait_http(ge_url, ge)
+        sid = httpx.post(f"{reg_url}/subjects/{{t}}-value/versions".replace("{t}", "bench-v2"),
+                         json={"schema": SCHEMA}).json()["id"]
+        httpx.post(f"{reg_url}/subjects/bench-v3-value/versions", json={"schema": SCHEMA})
+        from serde import AvroSerializer, SchemaRegistryClient, SerializationContext
+
+        ser = AvroSerializer(SchemaRegistryClient(reg_url), SCHEMA, auto_register=False, use_schema_id=sid)
+        from fastavro.json_read import json_reader  # Avro JSON -> Python, to pre-encode the same records
+        import io
+
+        from fastavro import parse_schema
+
+        parsed = parse_schema(json.loads(SCHEMA))
+        payloads = []
+        for i in range(1000):
+            value = next(json_reader(io.StringIO(json.dumps(record(i))), parsed))
+            payloads.append(ser(value, SerializationContext("bench-direct", "value")))
+        try:
+            import uvloop
+
+            uvloop.install()
+        except ImportError:
+            pass
+        results = asyncio.run(run_all(args.seconds, broker.bootstrap, gk_url, ge_url, sid, payloads))
+        rss = {"kafka": peak_rss_mb(gk.pid), "embedded": peak_rss_mb(ge.pid)}
+    finally:
+        for p in procs:
+            stop(p)
+        broker.stop()
+    text = table(results, rss, args.seconds)
+    print(text)
+    if args.write_readme:
+        write_readme(text)
+
+
+def write_readme(text: str) -> None:
+    readme = ROOT / "bench" / "README.md"
+    current = readme.read_text() if readme.exists() else ""
+    cpu = platform.processor() or platform.machine()
+    section = (
+        "## gateway produce\n\n"
+        "Gateway produce against direct aiokafka on the same Tansu broker (in-memory storage), same run. "
+        "One topic partition; Avro records of 6 fields (~50 bytes encoded), sent by schema id. Reproduce with:\n\n"
+        "    .venv/bin/python bench/bench_gateway.py --write-readme\n\n"
+        f"Machine: {os.cpu_count()} CPUs ({cpu}), Python {platform.python_version()}. Gateways, registry, broker and "
+        "load generator share the machine.\n\n" + text + "\n")
+    pattern = re.compile(r"## gateway produce\n.*?(?=\n## |\Z)", re.S)
+    if pattern.search(current):
+        current = pattern.sub(lambda _: section.rstrip("\n"), current)
+    else:
+        current = current.rstrip("\n") + "\n\n" + section
+    readme.write_text(current)
+
+
+if __name__ == "__main__":
+    main()
