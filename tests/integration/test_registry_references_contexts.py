@@ -394,3 +394,24 @@ def test_context_compatibility_url(sr):
     assert ok(sr.post("/contexts/.ctx/compatibility/subjects/b/versions/latest", json=body(bad))) == {
         "is_compatible": False}
     assert ok(sr.post("/compatibility/subjects/:.ctx:b/versions", json=body(bad))) == {"is_compatible": False}
+
+
+def test_context_level_config_and_mode_urls(sr):
+    assert ok(sr.put("/contexts/.ctx/config", json={"compatibility": "NONE"})) == {"compatibility": "NONE"}
+    assert ok(sr.get("/config/:.ctx:")) == {"compatibilityLevel": "NONE"}
+    assert ok(sr.put("/contexts/.ctx/mode", json={"mode": "READONLY"})) == {"mode": "READONLY"}
+    assert ok(sr.get("/mode/:.ctx:")) == {"mode": "READONLY"}
+    assert ok(sr.get("/contexts/.ctx/mode")) == {"mode": "READONLY"}
+    assert ok(sr.get("/config")) == {"compatibilityLevel": "BACKWARD"}
+    assert ok(sr.get("/mode")) == {"mode": "READWRITE"}
+
+
+def test_referencedby_offset_limit(sr):
+    reg_id(sr, "address", ADDRESS)
+    ids = []
+    for i in range(3):
+        rec_ = {"type": "record", "name": f"P{i}", "namespace": "com.acme",
+                "fields": [{"name": "home", "type": "com.geo.Address"}]}
+        ids.append(reg_id(sr, f"p{i}", rec_, references=[ref()]))
+    assert ok(sr.get("/subjects/address/versions/1/referencedby")) == ids
+    assert ok(sr.get("/subjects/address/versions/1/referencedby", params={"offset": 1, "limit": 1})) == ids[1:2]

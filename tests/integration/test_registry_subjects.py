@@ -499,7 +499,8 @@ def test_invalid_subject_checked_before_schema(sr):
     assert_error(r, 422, 42208, "The specified subject '__GLOBAL' is not a valid.")
 
 
-@pytest.mark.parametrize("subject", ["*", "__global", "GLOBAL", "a b", "ünïcode", "x:y"])
+@pytest.mark.parametrize("subject", ["*", "__global", "GLOBAL", "a b", "ünïcode", "x:y", "a/b", "dir/x.proto",
+                                     "100%", "q?x=1", "h#frag", "plus+sign", "versions"])
 def test_unusual_but_valid_subject_names(sr, subject):
     ok(register(sr, subject, S1))
     assert ok(sr.get(f"/subjects/{quote(subject, safe='')}/versions")) == [1]
@@ -809,3 +810,20 @@ def test_cluster_id_shape(sr):
     assert out["scope"]["path"] == []
     assert set(out["scope"]["clusters"]) == {"kafka-cluster", "schema-registry-cluster"}
     assert out["scope"]["clusters"]["schema-registry-cluster"] == "schema-registry"
+
+
+def test_latest_when_every_version_is_soft_deleted(sr):
+    reg_id(sr, "s", S1)
+    ok(sr.delete("/subjects/s"))
+    # the subject qualifies with deleted=true, but latest means latest non-deleted
+    assert_error(sr.get("/subjects/s/versions/latest", params={"deleted": "true"}), 404, 40402,
+                 "Version -1 not found.")
+    assert_error(sr.delete("/subjects/s/versions/latest"), 404, 40402, "Version -1 not found.")
+
+
+def test_listing_offsets_on_id_endpoints(sr):
+    i = reg_id(sr, "a", S1)
+    for s in ("b", "c", "d"):
+        reg_id(sr, s, S1)
+    assert ok(sr.get(f"/schemas/ids/{i}/subjects", params={"offset": 1, "limit": 2})) == ["b", "c"]
+    assert ok(sr.get(f"/schemas/ids/{i}/versions", params={"offset": 3})) == [{"subject": "d", "version": 1}]
