@@ -44,6 +44,8 @@ def register_ci_commands(sub: argparse._SubParsersAction) -> None:
     _common(p)
     _registry(p)
     p.add_argument("--dry-run", action="store_true", help="print the plan, change nothing")
+    p.add_argument("--set-compatibility", action="store_true",
+                   help="first set each subject's compatibility level to the configured one")
     p.set_defaults(func=_wrap(cmd_register))
 
     p = sub.add_parser("download", help="write registered schemas to files")
@@ -101,7 +103,7 @@ def cmd_register(args: argparse.Namespace) -> Report:
     from schemawire.ci.online import register, registry_url
     config = _config(args)
     return register(config, config.select(args.subject), registry_url(config, args.registry),
-                    dry_run=args.dry_run)
+                    dry_run=args.dry_run, set_compatibility=args.set_compatibility)
 
 
 def cmd_download(args: argparse.Namespace) -> Report:

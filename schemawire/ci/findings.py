@@ -12,6 +12,7 @@ from typing import Any
 
 ERROR = "error"
 WARNING = "warning"
+INFO = "info"                      # something a command did, e.g. a level it set
 
 # Rule ids for findings that do not come from a compatibility checker.
 INVALID_SCHEMA = "INVALID_SCHEMA"
@@ -20,6 +21,7 @@ OLD_VERSION_UNPARSEABLE = "OLD_VERSION_UNPARSEABLE"
 REFERENCE_NOT_REGISTERED = "REFERENCE_NOT_REGISTERED"
 VERSION_NOT_FOUND = "VERSION_NOT_FOUND"
 REGISTRATION_REJECTED = "REGISTRATION_REJECTED"
+COMPATIBILITY_SET = "COMPATIBILITY_SET"
 
 _CONFLUENT = re.compile(
     r"\{errorType:['\"](?P<type>\w+)['\"], description:['\"](?P<desc>.*?)['\"]"

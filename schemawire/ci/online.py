@@ -14,9 +14,9 @@ from pathlib import Path
 from urllib.parse import quote
 
 from schemawire.ci.config import TYPE_EXTENSIONS, Config, SubjectConfig
-from schemawire.ci.findings import (ERROR, INCOMPATIBLE, INVALID_SCHEMA, REFERENCE_NOT_REGISTERED,
-                                    REGISTRATION_REJECTED, VERSION_NOT_FOUND, WARNING, CIError, Finding,
-                                    Report, SubjectResult, split_confluent)
+from schemawire.ci.findings import (COMPATIBILITY_SET, ERROR, INCOMPATIBLE, INFO, INVALID_SCHEMA,
+                                    REFERENCE_NOT_REGISTERED, REGISTRATION_REJECTED, VERSION_NOT_FOUND,
+                                    WARNING, CIError, Finding, Report, SubjectResult, split_confluent)
 from schemawire.ci.locate import locate
 from serde.client import SchemaRegistryClient
 from serde.client.types import Schema, SchemaReference
@@ -162,7 +162,22 @@ def _registered(client: SchemaRegistryClient, subject: str) -> bool:
         return False
 
 
-def register(config: Config, subjects: list[SubjectConfig], url: str, *, dry_run: bool) -> Report:
+def _sync_level(client: SchemaRegistryClient, sub: SubjectConfig, dry_run: bool) -> str | None:
+    """Make the subject's level the configured one; says what changed, None when nothing did."""
+    try:
+        current = client.get_compatibility(sub.subject)
+    except NotFound:
+        current = None
+    if current == sub.compatibility:
+        return None
+    if not dry_run:
+        client.set_compatibility(sub.subject, sub.compatibility)
+    verb = "would set" if dry_run else "set"
+    return f"{verb} compatibility {current or '(global)'} -> {sub.compatibility}"
+
+
+def register(config: Config, subjects: list[SubjectConfig], url: str, *, dry_run: bool,
+             set_compatibility: bool = False) -> Report:
     """Register in dependency order; a schema already registered is reported, not re-sent."""
     report = Report("register")
     client = make_client(url)
@@ -170,8 +185,12 @@ def register(config: Config, subjects: list[SubjectConfig], url: str, *, dry_run
     pending: set[str] = set()           # would be registered (dry run): dependants cannot be pinned
     with client, connection_errors(url):
         for sub in subjects:
-            result = SubjectResult(sub.subject, sub.display, sub.schema_type, "unchanged", against=url)
+            result = SubjectResult(sub.subject, sub.display, sub.schema_type, "unchanged", against=url,
+                                   compatibility=sub.compatibility if set_compatibility else None)
             report.results.append(result)
+            if set_compatibility and (change := _sync_level(client, sub, dry_run)):
+                result.findings.append(Finding(sub.subject, sub.display, COMPATIBILITY_SET, change,
+                                               severity=INFO, against=url))
             refs, missing = _reference_versions(client, sub, known)
             if any(r.subject in pending for r in sub.references) or (missing and dry_run):
                 result.status = "would-register"

@@ -6,7 +6,7 @@ import hashlib
 import json
 import xml.etree.ElementTree as ET
 
-from schemawire.ci.findings import ERROR, Finding, Report
+from schemawire.ci.findings import ERROR, WARNING, Finding, Report
 
 FORMATS = ("text", "json", "junit", "github", "gitlab")
 
@@ -94,7 +94,7 @@ def render_github(report: Report) -> str:
                 props.append(f"col={f.column}")
         props.append(f"title={_escape_property(f'{f.rule} ({f.subject})')}")
         against = f" [against {f.against}]" if f.against else ""
-        kind = "error" if f.severity == ERROR else "warning"
+        kind = {ERROR: "error", WARNING: "warning"}.get(f.severity, "notice")
         lines.append(f"::{kind} {','.join(props)}::{_escape_data(f'{f.subject}: {f.rule}: {f.message}{against}')}")
     lines.append(_summary(report))
     return "\n".join(lines) + "\n"
@@ -109,7 +109,7 @@ def render_gitlab(report: Report) -> str:
             "description": f"{f.subject}: {f.message}" + (f" [against {f.against}]" if f.against else ""),
             "check_name": f.rule,
             "fingerprint": hashlib.sha1(identity.encode()).hexdigest(),
-            "severity": "major" if f.severity == ERROR else "minor",
+            "severity": {ERROR: "major", WARNING: "minor"}.get(f.severity, "info"),
             "location": {"path": f.file, "lines": {"begin": f.line or 1}},
         })
     return json.dumps(issues, indent=2) + "\n"

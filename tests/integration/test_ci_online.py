@@ -169,3 +169,18 @@ def test_text_plan_and_subject_names_with_slashes(cli, repo, registry_url, tmp_p
     run = cli("download", "--subject-pattern", "google/.*", "--output-dir", str(out))
     assert run.code == 0, run.err
     assert [p.name for p in out.iterdir()] == ["google%2Fprotobuf%2Ft.proto.avsc"]
+
+
+def test_register_can_set_the_configured_level(cli, repo, registry_url):
+    repo.write("schemawire.toml", repo.root.joinpath("schemawire.toml").read_text()
+               .replace('file = "schemas/money.avsc"', 'file = "schemas/money.avsc"\ncompatibility = "FULL"'))
+    plan = cli("register", "--dry-run", "--set-compatibility", "--format", "json")
+    assert plan.code == 0
+    money = plan.json()["subjects"][0]
+    assert money["findings"][0]["rule"] == "COMPATIBILITY_SET"
+    assert "would set compatibility (global) -> FULL" in money["findings"][0]["message"]
+    assert httpx.get(f"{registry_url}/config/money-value").status_code == 404
+    assert cli("register", "--set-compatibility").code == 0
+    assert httpx.get(f"{registry_url}/config/money-value").json()["compatibilityLevel"] == "FULL"
+    again = cli("register", "--set-compatibility", "--format", "json").json()
+    assert all(s["findings"] == [] for s in again["subjects"])       # idempotent
