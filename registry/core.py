@@ -492,12 +492,12 @@ class Registry(Settings):
     def schema_text_by_id(self, id_: int, *, subject: str | None = None, fmt: str | None = None) -> str:
         return self._text_of(self._schema_record(id_, subject), fmt)
 
-    def schema_by_guid(self, guid: str) -> dict[str, Any]:
+    def schema_by_guid(self, guid: str, *, fmt: str | None = None) -> dict[str, Any]:
         for ctx, context in self.state.contexts.items():
             id_ = context.by_guid.get(guid)
             if id_ is not None and self.state.is_held(ctx, id_):
-                out: dict[str, Any] = {}
-                self._describe(context.schemas[id_], out, None)
+                out: dict[str, Any] = {"guid": guid} if self.api_version >= 8 else {}
+                self._describe(context.schemas[id_], out, fmt)
                 return out
         raise errors.schema_not_found(guid)
 

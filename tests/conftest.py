@@ -48,10 +48,16 @@ class ServerThread:
         self.thread.join(10)
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "registry_api(version): answer in Confluent 7 (default) or 8.x shapes")
+
+
 @pytest.fixture
-def registry_url(tmp_path: Path) -> Iterator[str]:
+def registry_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """URL of a fresh schemawire registry with its own SQLite file."""
-    with ServerThread(create_app(tmp_path / "registry")) as server:
+    marker = request.node.get_closest_marker("registry_api")
+    api_version = marker.args[0] if marker else 7
+    with ServerThread(create_app(tmp_path / "registry", api_version=api_version)) as server:
         yield server.url
 
 

@@ -45,7 +45,7 @@ def _slice(request: Request, items: list) -> list:
 
 
 def by_guid(request: Request, _):
-    return _registry(request).schema_by_guid(request.path_params["guid"])
+    return _registry(request).schema_by_guid(request.path_params["guid"], fmt=request.query_params.get("format"))
 
 
 def listing(request: Request, _):

@@ -103,14 +103,6 @@ def test_avro_with_references(ck, ours):
     assert CkAvroDe(ck, conf=TOPIC)(mine, ckctx("people")) == rec
 
 
-def _xfail_without_guid(registry_url: str) -> None:
-    """Header framing needs the schema GUID in the registry's register and lookup answers."""
-    registered = httpx.post(f"{registry_url}/subjects/guid-probe/versions", json={"schema": '"string"'}).json()
-    found = httpx.post(f"{registry_url}/subjects/guid-probe", json={"schema": '"string"'}).json()
-    if "guid" not in registered or "guid" not in found:
-        pytest.xfail("the registry answers register/lookup without a guid, which header framing needs")
-
-
 def _xfail_without_slash_subjects(registry_url: str) -> None:
     """Protobuf imports register under their path (`shop/common.proto`), sent as %2F."""
     answer = httpx.get(f"{registry_url}/subjects/no%2Fsuch.proto/versions")
@@ -118,8 +110,8 @@ def _xfail_without_slash_subjects(registry_url: str) -> None:
         pytest.xfail("the registry does not route subjects containing '/'")
 
 
+@pytest.mark.registry_api(8)  # header framing needs the guid of 8.x answers
 def test_avro_header_framing_ours_to_confluent(ck, ours, registry_url):
-    _xfail_without_guid(registry_url)
     my_headers: list = []
     mine = AvroSerializer(ours, USER, framing="header")(ADA, ctx("users", headers=my_headers))
     assert mine.hex() == "540641646100"
@@ -128,8 +120,8 @@ def test_avro_header_framing_ours_to_confluent(ck, ours, registry_url):
     assert CkAvroDe(ck, conf=TOPIC)(mine, ckctx("users", headers=my_headers)) == ADA
 
 
+@pytest.mark.registry_api(8)  # header framing needs the guid of 8.x answers
 def test_avro_header_framing_confluent_to_ours(ck, ours, registry_url):
-    _xfail_without_guid(registry_url)
     ck_headers: list = []
     theirs = CkAvroSer(ck, USER, conf={**TOPIC, "schema.id.serializer": header_schema_id_serializer})(
         ADA, ckctx("users", headers=ck_headers))
@@ -216,8 +208,8 @@ def test_protobuf_we_write_confluent_reads(ck, ours, cls, msg, index):
     assert CkProtoSer(cls, ck, conf={**PB_CONF, "auto.register.schemas": False})(msg, ckctx("orders-pb")) == mine
 
 
+@pytest.mark.registry_api(8)  # header framing needs the guid of 8.x answers
 def test_protobuf_key_header_framing_ours_to_confluent(ck, ours, registry_url):
-    _xfail_without_guid(registry_url)
     my_headers: list = []
     mine = ProtobufSerializer(ours, Line, framing="header", **PB_OPTS)(Line(sku="A1"), ctx("orders-pb", "key", my_headers))
     assert mine.hex() == "0a024131" and my_headers[0][0] == "__key_schema_id"
@@ -225,8 +217,8 @@ def test_protobuf_key_header_framing_ours_to_confluent(ck, ours, registry_url):
     assert CkProtoDe(Line, PB_CONF, ck)(mine, ckctx("orders-pb", CkField.KEY, my_headers)) == Line(sku="A1")
 
 
+@pytest.mark.registry_api(8)  # header framing needs the guid of 8.x answers
 def test_protobuf_key_header_framing_confluent_to_ours(ck, ours, registry_url):
-    _xfail_without_guid(registry_url)
     ck_headers: list = []
     theirs = CkProtoSer(Line, ck, conf={**PB_CONF, "schema.id.serializer": header_schema_id_serializer})(
         Line(sku="A1"), ckctx("orders-pb", CkField.KEY, ck_headers))
