@@ -112,6 +112,8 @@ def client_kwargs(options: dict[str, str]) -> tuple[dict[str, Any], dict[str, An
     return common, producer, idempotence
 
 
+_KNOWN_TTL = 10.0  # seconds a topic's partition count from metadata is trusted without asking again
+
 _RDKAFKA_KEYS = {"security.protocol", "sasl.mechanism", "sasl.mechanisms", "sasl.username", "sasl.password",
                  "ssl.ca.location", "ssl.certificate.location", "ssl.key.location", "ssl.key.password",
                  "ssl.endpoint.identification.algorithm", "client.id"}
@@ -207,6 +209,7 @@ class KafkaLog:
         self._offsets: AIOKafkaConsumer | None = None
         self._rdkafka_admin: Any = None
         self._readers: OrderedDict[tuple[str, int], _Reader] = OrderedDict()
+        self._known: dict[str, tuple[int, float]] = {}  # topic -> (partitions, when seen)
         self._locks: dict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
         self._closed = False
 
@@ -301,19 +304,26 @@ class KafkaLog:
     # ---- metadata and topics ---------------------------------------------------------------
 
     async def _cluster(self) -> Any:
+        """Fresh metadata of all topics (never naming one: that may auto-create it on the broker)."""
         client = await self._ready_client()
         try:
-            return await self._bounded(client.fetch_all_metadata())
+            cluster = await self._bounded(client.fetch_all_metadata())
         except LogError as exc:
             if exc.error_code == 50002:  # "Unable to get cluster metadata over all known brokers"
                 raise LogError(exc.message, status=500, error_code=50003) from exc
             raise
+        now = time.monotonic()
+        self._known = {t: (len(cluster.partitions_for_topic(t) or ()), now) for t in cluster.topics()}
+        return cluster
 
     async def _partition_count(self, topic: str, *, fresh: bool = False) -> int:
-        if not fresh and self._producer is not None:
-            cached = self._producer.client.cluster.partitions_for_topic(topic)
-            if cached:
+        """Partition count from the producer's metadata or a recent fetch, else from a fresh fetch."""
+        if not fresh:
+            if self._producer is not None and (cached := self._producer.client.cluster.partitions_for_topic(topic)):
                 return len(cached)
+            known = self._known.get(topic)
+            if known and known[0] and time.monotonic() - known[1] < _KNOWN_TTL:
+                return known[0]
         parts = (await self._cluster()).partitions_for_topic(topic)
         if not parts:
             raise TopicNotFound(topic)
@@ -386,6 +396,7 @@ class KafkaLog:
                     raise TopicNotFound(name)
                 raise log_error(err())
         self._partitioner.forget(name)
+        self._known.pop(name, None)
         for tp in [tp for tp in self._readers if tp[0] == name]:
             await self._quietly(self._readers.pop(tp).consumer)
         await self._await_visible(name, False)
