@@ -150,10 +150,57 @@ class Generator:
         return name
 
     def value_code(self, node: Any, space: str | None, x: str, ind: str) -> list[str]:
+        """Source encoding `node`'s value held in `x`: inline for primitives, enums, arrays, maps
+        and unions (the per-record path then makes one call per record); records are calls."""
         kind = self.kind_of(node)
         if isinstance(kind, str) and kind in PRIMITIVES:
             return _inline(kind, x, ind)
-        return [f"{ind}{self.function(node, space)}({x}, out)"]
+        if isinstance(kind, list):
+            return self.union_code(kind, space, x, ind)
+        if isinstance(kind, dict) and kind["type"] in ("array", "map"):
+            return self.container_code(kind, space, x, ind)
+        fn = self.function(node, space)
+        if fn.startswith("enum_"):
+            return [f"{ind}b = S_{fn}.get({x}) if type({x}) is str else None",
+                    f"{ind}if b is None: {fn}({x}, out)", f"{ind}else: out += b"]
+        return [f"{ind}{fn}({x}, out)"]
+
+    def container_code(self, node: dict, space: str | None, x: str, ind: str) -> list[str]:
+        kind = node["type"]
+        n = self.fresh("c")
+        i, y = f"i{n}", f"y{n}"
+        loop = f"for {i}, {y} in enumerate({x}):" if kind == "array" else f"for {i}, {y} in {x}.items():"
+        inner = ind + "        "
+        key = _inline("string", i, inner) if kind == "map" else []
+        item = self.value_code(node["items" if kind == "array" else "values"], space, y, inner)
+        return [f"{ind}if type({x}) is not {'list' if kind == 'array' else 'dict'}: _raise('{kind}-start', {x})",
+                f"{ind}if {x}:", f"{ind}    n = len({x})", f"{ind}    if n < 64: out.append(n << 1)",
+                f"{ind}    else: zz(n, out)", f"{ind}    {i} = None", f"{ind}    try:", f"{ind}      {loop}",
+                *[line.replace(inner, ind + "        ", 1) for line in key + item],
+                f"{ind}    except FormatError as e:", f"{ind}        e.path.insert(0, {i})", f"{ind}        raise",
+                f"{ind}out.append(0)"]
+
+    def union_code(self, branches: list, space: str | None, x: str, ind: str) -> list[str]:
+        n = self.fresh("u")
+        k, y = f"k{n}", f"y{n}"
+        names = [self.branch_name(b, space) for b in branches]
+        lines = [f"{ind}if {x} is None:"]
+        if "null" in names:
+            lines.append(f"{ind}    out += {zz_bytes(names.index('null'))!r}")
+        else:
+            lines.append(f"{ind}    raise FormatError('Expected start-union. Got VALUE_NULL')")
+        lines += [f"{ind}elif type({x}) is dict and len({x}) == 1:", f"{ind}    ({k}, {y}), = {x}.items()"]
+        first = True
+        for idx, (name, b) in enumerate(zip(names, branches)):
+            if name == "null":
+                continue
+            lines.append(f"{ind}    {'if' if first else 'elif'} {k} == {name!r}:")
+            lines.append(f"{ind}        out += {zz_bytes(idx)!r}")
+            lines += self.value_code(b, space, y, ind + "        ")
+            first = False
+        lines.append(f"{ind}    {'if True' if first else 'else'}: raise FormatError(f'Unknown union branch {{{k}}}')")
+        lines.append(f"{ind}else: _raise('start-union', {x})")
+        return lines
 
     def record(self, node: dict, space: str | None) -> str:
         full, ns = self.fullname(node, space)

@@ -37,6 +37,24 @@ _RECORD = "io.confluent.kafkarest.entities.v2.ProduceRequest$ProduceRecord"
 _SCHEMALESS = {"binary": binary_format.encode, "json": json_format.encode}
 
 
+def _plain_record(key: bytes | None, value: bytes | None, partition: int | None,
+                  headers: tuple = (), timestamp: int | None = None) -> Record:
+    """Record(...) without the frozen dataclass's per-field __setattr__ (a third of the cost); same object."""
+    r = _new(Record)
+    r.__dict__.update(key=key, value=value, headers=headers, timestamp=timestamp, partition=partition)
+    return r
+
+
+def _checked_record(key: bytes | None, value: bytes | None, partition: int | None,
+                    headers: tuple = (), timestamp: int | None = None) -> Record:
+    return Record(key, value, headers, timestamp, partition)
+
+
+_new = object.__new__
+# the fast path relies on Record keeping a __dict__; fall back if it ever gets slots
+make_record = _checked_record if hasattr(Record, "__slots__") else _plain_record
+
+
 def bind(body: Any) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """Check the body's shape as Jackson binds ProduceRequest: unknown fields and wrong types are 400."""
     if not isinstance(body, dict):
@@ -89,10 +107,11 @@ def encode_records(fmt: str, records: list[dict[str, Any]], key: Resolved | None
     if fmt in _SCHEMALESS:
         enc_key = enc_value = _SCHEMALESS[fmt]
     else:
-        enc_key = key.encode if key is not None else None
-        enc_value = value.encode if value is not None else None
+        enc_key = key.codec.encode if key is not None else None
+        enc_value = value.codec.encode if value is not None else None
     out: list[Record] = []
     append = out.append
+    new_record = make_record
     for i, rec in enumerate(records):
         k, v = rec.get("key"), rec.get("value")
         try:
@@ -108,7 +127,7 @@ def encode_records(fmt: str, records: list[dict[str, Any]], key: Resolved | None
             p = path_partition
         elif p < 0:
             raise PartitionNotFound()
-        append(Record(kb, vb, (), None, p))
+        append(new_record(kb, vb, p))
     return out
 
 

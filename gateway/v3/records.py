@@ -22,6 +22,7 @@ from gateway.formats import string as string_format
 from gateway.http import check_fields, expect
 from gateway.log.base import Record
 from gateway.schemas import V3_STRATEGIES
+from gateway.v2.produce import make_record
 from gateway.state import Gateway
 
 RECORD_FIELDS = ("partition_id", "headers", "key", "value", "timestamp")
@@ -175,7 +176,7 @@ async def prepare(gw: Gateway, topic: str, obj: dict[str, Any], partitions: int 
         kb, key = await _side(gw, topic, "key", _check_data(obj["key"]))
     if obj.get("value") is not None:
         vb, value = await _side(gw, topic, "value", _check_data(obj["value"]))
-    return Prepared(Record(kb, vb, headers, ts, p), key, value, ts)
+    return Prepared(make_record(kb, vb, p, headers, ts), key, value, ts)
 
 
 def success(cluster_id: str, topic: str, prep: Prepared, partition: int | None, offset: int | None) -> dict[str, Any]:
