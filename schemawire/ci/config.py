@@ -61,6 +61,8 @@ class Config:
 
     def select(self, names: list[str] | None) -> list[SubjectConfig]:
         """The subjects named on the command line (all when none), still in dependency order."""
+        if not self.subjects:
+            raise CIError(f"{self.source or 'config'}: no [[subjects]] configured, nothing to check")
         if not names:
             return list(self.subjects)
         known = self.by_subject()
@@ -115,8 +117,10 @@ def load_config(path: str | None, *, required: bool = True, cwd: Path | None = N
 
 def parse_config(data: dict[str, Any], root: Path, *, source: Path | None = None) -> Config:
     where = str(source or "config")
+    _known_keys(data, {"registry", "defaults", "subjects"}, where)
     registry = _table(data.get("registry", {}), f"{where}: [registry]")
     defaults = _table(data.get("defaults", {}), f"{where}: [defaults]")
+    _known_keys(defaults, {"compatibility", "policy", "normalize", "ignore"}, f"{where}: [defaults]")
     url = registry.get("url") or os.environ.get("SCHEMAWIRE_REGISTRY_URL") or None
     if url is not None and not isinstance(url, str):
         raise CIError(f"{where}: registry.url must be a string")
@@ -127,6 +131,13 @@ def parse_config(data: dict[str, Any], root: Path, *, source: Path | None = None
     subjects = [_subject(_table(e, f"{where}: subjects[{i}]"), defaults, root, repo, f"{where}: subjects[{i}]")
                 for i, e in enumerate(entries)]
     return Config(root=root, source=source, registry_url=url, subjects=_ordered(subjects, where))
+
+
+def _known_keys(table: dict[str, Any], known: set[str], where: str) -> None:
+    """A misspelt key would silently check nothing, so it is an error."""
+    unknown = sorted(set(table) - known)
+    if unknown:
+        raise CIError(f"{where}: unknown key(s) {', '.join(unknown)}; expected {', '.join(sorted(known))}")
 
 
 def _table(value: Any, where: str) -> dict[str, Any]:
@@ -144,11 +155,8 @@ def _repo_root(root: Path) -> Path:
 
 def _subject(entry: dict[str, Any], defaults: dict[str, Any], root: Path, repo: Path,
              where: str) -> SubjectConfig:
-    known = {"subject", "topic", "key", "file", "type", "compatibility", "policy", "normalize",
-             "references", "ignore"}
-    unknown = sorted(set(entry) - known)
-    if unknown:
-        raise CIError(f"{where}: unknown key(s) {', '.join(unknown)}")
+    _known_keys(entry, {"subject", "topic", "key", "file", "type", "compatibility", "policy", "normalize",
+                        "references", "ignore"}, where)
     file = entry.get("file")
     if not isinstance(file, str) or not file:
         raise CIError(f"{where}: `file` is required")

@@ -241,6 +241,10 @@ def test_usage_and_config_errors_exit_2(repo, cli, args, needle):
      '[[subjects]]\nsubject = "b"\nfile = "schemas/order.avsc"\nreferences = [{ name = "a", subject = "a" }]',
      "circular"),
     ("[[subjects]\n", "invalid TOML"),
+    ('[[subject]]\ntopic = "o"\nfile = "schemas/order.avsc"', "unknown key(s) subject"),
+    ('[defaults]\ncompatability = "FULL"', "unknown key(s) compatability"),
+    ('[[subjects]]\ntopic = "o"\nfile = "schemas/order.avsc"\nrefs = []', "unknown key(s) refs"),
+    ('[registry]\nurl = "http://x"', "no [[subjects]]"),
 ])
 def test_bad_config_exits_2(repo, cli, toml, needle):
     repo.write("schemawire.toml", toml)
