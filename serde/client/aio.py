@@ -12,9 +12,8 @@ import httpx
 from serde.client import ops
 from serde.client.api import RegistryAPI
 from serde.client.caches import AsyncFlights
-from serde.client.options import RETRIABLE_STATUS
-from serde.client.sync import ACCEPT, CONTENT_TYPE, encode_body, parse_body
-from serde.errors import RegistryUnavailable, SchemaRegistryError
+from serde.client.failover import attempts, encode_body, headers_for
+from serde.errors import SchemaRegistryError
 
 
 class AsyncSchemaRegistryClient(RegistryAPI):
@@ -73,31 +72,23 @@ class AsyncSchemaRegistryClient(RegistryAPI):
     async def _send(self, req: ops.Request) -> Any:
         urls = self.options.urls
         body = encode_body(req.body)
-        headers = {"Accept": ACCEPT}
-        if body is not None:
-            headers["Content-Type"] = CONTENT_TYPE
-        last: Exception | str = "no attempt"
-        for attempt in range(self.options.max_retries + 1):
-            for i in range(len(urls)):
-                idx = (self._good + i) % len(urls)
-                try:
-                    resp = await self._http.request(
-                        req.method, urls[idx] + req.path, params=req.params, content=body, headers=headers
-                    )
-                except httpx.RequestError as exc:  # transport failures, redirects loops, bad encodings
-                    last = exc
-                    continue
-                self._good = idx
-                if resp.status_code in RETRIABLE_STATUS and attempt < self.options.max_retries:
-                    last = f"HTTP {resp.status_code}"
-                    break
-                result = ops.decode(resp.status_code, parse_body(resp))
-                if isinstance(result, SchemaRegistryError):
-                    raise result
-                return result
-            if attempt < self.options.max_retries:
-                await asyncio.sleep(self.options.backoff(attempt, self._rng))
-        raise RegistryUnavailable(f"Schema registry unavailable at {', '.join(urls)}: {last}")
+        headers = headers_for(body)
+        steps = attempts(self, urls)
+        try:
+            step, arg = next(steps)
+            while True:
+                outcome = None
+                if step == "send":
+                    try:
+                        outcome = await self._http.request(
+                            req.method, urls[arg] + req.path, params=req.params, content=body, headers=headers)
+                    except httpx.RequestError as exc:
+                        outcome = exc
+                else:
+                    await asyncio.sleep(arg)
+                step, arg = steps.send(outcome)
+        except StopIteration as stop:
+            return stop.value
 
 
 async def _ready(value: Any) -> Any:

@@ -8,30 +8,12 @@ from collections.abc import Hashable
 from typing import Any
 
 import httpx
-import orjson
 
 from serde.client import ops
 from serde.client.api import RegistryAPI
 from serde.client.caches import Flights
-from serde.client.options import RETRIABLE_STATUS
-from serde.errors import RegistryUnavailable, SchemaRegistryError
-
-ACCEPT = "application/vnd.schemaregistry.v1+json, application/vnd.schemaregistry+json, application/json"
-CONTENT_TYPE = "application/vnd.schemaregistry.v1+json"
-
-
-def encode_body(body: Any) -> bytes | None:
-    return None if body is None else orjson.dumps(body)
-
-
-def parse_body(resp: httpx.Response) -> Any:
-    if not resp.content:
-        return None
-    try:
-        return orjson.loads(resp.content)
-    except orjson.JSONDecodeError:
-        return resp.text
-
+from serde.client.failover import attempts, encode_body, headers_for
+from serde.errors import SchemaRegistryError
 
 def run_op(op: ops.Op, send: Any) -> Any:
     """Drive an operation with a blocking `send(request) -> json`."""
@@ -90,28 +72,20 @@ class SchemaRegistryClient(RegistryAPI):
     def _send(self, req: ops.Request) -> Any:
         urls = self.options.urls
         body = encode_body(req.body)
-        headers = {"Accept": ACCEPT}
-        if body is not None:
-            headers["Content-Type"] = CONTENT_TYPE
-        last: Exception | str = "no attempt"
-        for attempt in range(self.options.max_retries + 1):
-            for i in range(len(urls)):
-                idx = (self._good + i) % len(urls)
-                try:
-                    resp = self._http.request(
-                        req.method, urls[idx] + req.path, params=req.params, content=body, headers=headers
-                    )
-                except httpx.RequestError as exc:  # transport failures, redirects loops, bad encodings
-                    last = exc
-                    continue
-                self._good = idx
-                if resp.status_code in RETRIABLE_STATUS and attempt < self.options.max_retries:
-                    last = f"HTTP {resp.status_code}"
-                    break
-                result = ops.decode(resp.status_code, parse_body(resp))
-                if isinstance(result, SchemaRegistryError):
-                    raise result
-                return result
-            if attempt < self.options.max_retries:
-                time.sleep(self.options.backoff(attempt, self._rng))
-        raise RegistryUnavailable(f"Schema registry unavailable at {', '.join(urls)}: {last}")
+        headers = headers_for(body)
+        steps = attempts(self, urls)
+        try:
+            step, arg = next(steps)
+            while True:
+                outcome = None
+                if step == "send":
+                    try:
+                        outcome = self._http.request(
+                            req.method, urls[arg] + req.path, params=req.params, content=body, headers=headers)
+                    except httpx.RequestError as exc:
+                        outcome = exc
+                else:
+                    time.sleep(arg)
+                step, arg = steps.send(outcome)
+        except StopIteration as stop:
+            return stop.value
