@@ -454,16 +454,20 @@ class EmbeddedLog:
         t = self._topics.get(name)
         if t is None:
             raise TopicNotFound(name)
-        merged = {k: v for k, v in t.configs.items() if k not in delete}
-        merged.update(validate_configs(set_configs))
+        changes = validate_configs(set_configs)
         for k in delete:
             if k not in KNOWN_CONFIGS:
                 raise LogError(f"Unknown topic config name: {k}", status=400, error_code=40002)
 
-        def work(c: sqlite3.Connection) -> None:
+        def work(c: sqlite3.Connection) -> dict[str, str]:
+            row = c.execute("SELECT configs FROM topics WHERE tid=?", (t.tid,)).fetchone()
+            if row is None:
+                raise TopicNotFound(name)
+            merged = {k: v for k, v in json.loads(row[0]).items() if k not in delete} | changes
             c.execute("UPDATE topics SET configs=? WHERE tid=?", (json.dumps(merged), t.tid))
+            return merged
 
-        def apply(_: None) -> TopicInfo:
+        def apply(merged: dict[str, str]) -> TopicInfo:
             t.configs = merged
             return t.info()
 
