@@ -266,7 +266,7 @@ def test_background_retention_runs_by_itself(tmp_path: Path) -> None:
     async def body(log: EmbeddedLog) -> None:
         await log.create_topic("bg", 1, {"retention.ms": "1000"})
         await log.append("bg", [Record(None, b"v", timestamp=1)] * 3)
-        for _ in range(100):
+        for _ in range(250):
             if await log.earliest("bg", 0) == 3:
                 break
             await asyncio.sleep(0.02)
