@@ -510,8 +510,8 @@ class EmbeddedLog:
             size = (len(key) if key is not None else 0) + (len(value) if value is not None else 0) \
                 + (len(hdrs) if hdrs is not None else 0)
             if size > limit:  # refused alone, as Kafka refuses it (RecordTooLargeException)
-                too_large[i] = Appended(p, None, 50002, f"The message is {size} bytes when serialized which is "
-                                                        f"larger than {limit}, the topic's max.message.bytes.")
+                too_large[i] = Appended(None, None, 50002, f"The message is {size} bytes when serialized which "
+                                                           f"is larger than {limit}, the topic's max.message.bytes.")
                 continue
             rows.append((p, now if r.timestamp is None else r.timestamp, key, value, hdrs, size))
         offsets = iter(await self._submit(_Append(t.tid, rows, asyncio.get_running_loop().create_future()))

@@ -496,16 +496,16 @@ class KafkaLog:
         out: list[Appended] = []
         for f, p in zip(futures, parts):
             if isinstance(f, BaseException):
-                out.append(Appended(p, None, *record_error(f)))
+                out.append(Appended(None, None, *record_error(f)))
             elif not f.done():
-                out.append(Appended(p, None, 50003, f"Expiring record for {topic}-{p}: no acknowledgement "
+                out.append(Appended(None, None, 50003, f"Expiring record for {topic}-{p}: no acknowledgement "
                                                   f"after {int(self.timeout * 1000)} ms"))
             elif f.cancelled():
-                out.append(Appended(p, None, 50003, "The send was cancelled."))
+                out.append(Appended(None, None, 50003, "The send was cancelled."))
             elif (exc := f.exception()) is not None:
                 if not isinstance(exc, E.KafkaError):
                     raise exc
-                out.append(Appended(p, None, *record_error(exc)))
+                out.append(Appended(None, None, *record_error(exc)))
             else:
                 out.append(Appended(f.result().partition, f.result().offset))
         return out

@@ -169,7 +169,7 @@ def test_a_record_over_max_message_bytes_fails_alone(tmp_path: Path) -> None:
     async def body(log: EmbeddedLog) -> None:
         await log.create_topic("big", 1, {"max.message.bytes": "1000"})
         out = await log.append("big", [Record(None, b"a"), Record(None, b"x" * 1001), Record(None, b"b")])
-        assert [(a.offset, a.error_code) for a in out] == [(0, None), (None, 50002), (1, None)]
+        assert [(a.partition, a.offset, a.error_code) for a in out] == [(0, 0, None), (None, None, 50002), (0, 1, None)]
         assert "1001 bytes" in (out[1].error or "")
         assert [r.value for r in await log.read("big", 0, 0)] == [b"a", b"b"]
         only = await log.append("big", [Record(None, b"x" * 2000)])
