@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
 
 SCHEMAWIRE = str(Path(sys.executable).with_name("schemawire"))
 SUBJECTS = 20
@@ -24,9 +25,9 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start(port: int, data_dir: Path) -> subprocess.Popen:
+def start(port: int, data_dir: Path, *extra: str) -> subprocess.Popen:
     proc = subprocess.Popen(
-        [SCHEMAWIRE, "registry", "--host", "127.0.0.1", "--port", str(port), "--data-dir", str(data_dir)],
+        [SCHEMAWIRE, "registry", "--host", "127.0.0.1", "--port", str(port), "--data-dir", str(data_dir), *extra],
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=os.environ.copy())
     deadline = time.monotonic() + 15
     while time.monotonic() < deadline:
@@ -79,10 +80,11 @@ class Producer(threading.Thread):
                 n += 1
 
 
-def test_acknowledged_registrations_survive_sigkill(tmp_path: Path):
+@pytest.mark.parametrize("sync", [(), ("--sync", "full")], ids=["default-sync", "sync-full"])
+def test_acknowledged_registrations_survive_sigkill(tmp_path: Path, sync: tuple[str, ...]):
     port, data = free_port(), tmp_path / "data"
     url = f"http://127.0.0.1:{port}"
-    proc = start(port, data)
+    proc = start(port, data, *sync)
     try:
         assert httpx.put(url + "/config", json={"compatibility": "NONE"}).status_code == 200
         producer = Producer(url)
@@ -106,7 +108,7 @@ def test_acknowledged_registrations_survive_sigkill(tmp_path: Path):
     acked = producer.acked
     assert len(acked) >= SUBJECTS * 4, f"only {len(acked)} registrations before the kill"
 
-    proc = start(port, data)
+    proc = start(port, data, *sync)
     try:
         with httpx.Client(base_url=url, timeout=10) as client:
             ids = [a[2] for a in acked]
