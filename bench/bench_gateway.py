@@ -30,6 +30,7 @@ import tempfile
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Any
 from pathlib import Path
 
 import httpx
@@ -127,33 +128,46 @@ class Result:
     p99_ms: float
 
 
-async def drive(name: str, batch: int, clients: int, seconds: float,
-                make: Callable[[], Awaitable[Callable[[int], Awaitable[None]]]]) -> Result:
-    """`clients` loops each calling one request of `batch` records until time is up."""
-    latencies: list[float] = []
-    done = 0
+class Path_:
+    """One produce path under test: its senders (one per client) and what they achieved so far."""
+
+    def __init__(self, name: str, batch: int, senders: list[Callable[[int], Awaitable[None]]]) -> None:
+        self.name, self.batch, self.senders = name, batch, senders
+        self.latencies: list[float] = []
+        self.records = 0
+        self.elapsed = 0.0
+        self.next = [k * 10_000_000 for k in range(len(senders))]
+
+    async def run(self, seconds: float) -> None:
+        """All clients loop one request of `batch` records after another until time is up."""
+        stop_at = time.perf_counter() + seconds
+
+        async def loop(k: int) -> None:
+            send = self.senders[k]
+            while time.perf_counter() < stop_at:
+                t0 = time.perf_counter()
+                await send(self.next[k])
+                self.latencies.append(time.perf_counter() - t0)
+                self.records += self.batch
+                self.next[k] += self.batch
+
+        t0 = time.perf_counter()
+        await asyncio.gather(*(loop(k) for k in range(len(self.senders))))
+        self.elapsed += time.perf_counter() - t0
+
+    def result(self) -> Result:
+        lat = sorted(self.latencies)
+        return Result(self.name, self.batch, len(self.senders), self.records / self.elapsed,
+                      lat[len(lat) // 2] * 1000, lat[min(len(lat) - 1, int(len(lat) * 0.99))] * 1000)
+
+
+async def prepare(name: str, batch: int, clients: int,
+                  make: Callable[[], Awaitable[Callable[[int], Awaitable[None]]]]) -> Path_:
     senders = [await make() for _ in range(clients)]
     for send in senders:  # warm-up: connections, schema caches, topic metadata
         for _ in range(3):
             await send(0)
-    stop_at = time.perf_counter() + seconds
-
-    async def loop(send: Callable[[int], Awaitable[None]], base: int) -> None:
-        nonlocal done
-        i = base
-        while time.perf_counter() < stop_at:
-            t0 = time.perf_counter()
-            await send(i)
-            latencies.append(time.perf_counter() - t0)
-            done += batch
-            i += batch
-
-    t0 = time.perf_counter()
-    await asyncio.gather(*(loop(s, k * 10_000_000) for k, s in enumerate(senders)))
-    elapsed = time.perf_counter() - t0
-    latencies.sort()
-    return Result(name, batch, clients, done / elapsed, latencies[len(latencies) // 2] * 1000,
-                  latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))] * 1000)
+    return Path_(name, batch, senders)
 
 
 # -- scenarios ------------------------------------------------------------------------------
@@ -226,22 +240,30 @@ def v3_maker(url: str, topic: str, sid: int, batch: int, bodies: dict):
     return make, conns
 
 
-async def run_all(seconds: float, bootstrap: str, gw_kafka: str, gw_embedded: str, sid: int,
+async def run_all(seconds: float, rounds: int, bootstrap: str, gw_kafka: str, gw_embedded: str, sid: int,
                   payloads: list[bytes]) -> list[Result]:
+    """Each scenario's paths take turns for `rounds` rounds, so load drift on a shared machine
+    hits them alike; each path gets `seconds` in total."""
     results: list[Result] = []
     bodies: dict = {}
     for batch in (1, 100):
         for clients in (1, 8):
             make, producers = direct_maker(bootstrap, "bench-direct", payloads, batch)
-            results.append(await drive("direct aiokafka", batch, clients, seconds, make))
-            for p in producers:
-                await p.stop()
+            paths = [await prepare("direct aiokafka", batch, clients, make)]
+            closers: list[Any] = []
             for name, url in (("kafka", gw_kafka), ("embedded", gw_embedded)):
                 for api, maker in (("v2", v2_maker), ("v3", v3_maker)):
                     make, conns = maker(url, f"bench-{api}", sid, batch, bodies)
-                    results.append(await drive(f"{api} gateway, {name} log", batch, clients, seconds, make))
-                    for c in conns:
-                        c.close()
+                    paths.append(await prepare(f"{api} gateway, {name} log", batch, clients, make))
+                    closers += conns
+            for _ in range(rounds):
+                for path in paths:
+                    await path.run(seconds / rounds)
+            for p in producers:
+                await p.stop()
+            for c in closers:
+                c.close()
+            results += [p.result() for p in paths]
             print(*(f"{r.name:28} batch={r.batch:<3} clients={r.clients} {r.records_per_s:9.0f} rec/s "
                     f"p50 {r.p50_ms:7.2f} ms p99 {r.p99_ms:7.2f} ms" for r in results[-5:]), sep="\n", flush=True)
     return results
@@ -257,13 +279,15 @@ def table(results: list[Result], rss: dict[str, float], seconds: float) -> str:
                      f"{r.p50_ms:.2f} | {r.p99_ms:.2f} |")
     lines.append("")
     lines.append(f"Peak RSS (VmHWM) of the gateway processes: Kafka log {rss['kafka']:.0f} MiB, "
-                 f"embedded log {rss['embedded']:.0f} MiB. {seconds:g} s per row, after a warm-up.")
+                 f"embedded log {rss['embedded']:.0f} MiB. {seconds:g} s per row in total, the paths of a "
+                 "scenario taking turns, after a warm-up.")
     return "\n".join(lines)
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--seconds", type=float, default=5.0)
+    ap.add_argument("--seconds", type=float, default=6.0, help="per path and scenario, in total")
+    ap.add_argument("--rounds", type=int, default=3, help="turns the paths of a scenario take")
     ap.add_argument("--write-readme", action="store_true")
     args = ap.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="bench-gateway-"))
@@ -305,7 +329,7 @@ def main() -> None:
             uvloop.install()
         except ImportError:
             pass
-        results = asyncio.run(run_all(args.seconds, broker.bootstrap, gk_url, ge_url, sid, payloads))
+        results = asyncio.run(run_all(args.seconds, args.rounds, broker.bootstrap, gk_url, ge_url, sid, payloads))
         rss = {"kafka": peak_rss_mb(gk.pid), "embedded": peak_rss_mb(ge.pid)}
     finally:
         for p in procs:

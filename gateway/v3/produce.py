@@ -9,6 +9,7 @@ trip per chunk while an interactive client gets each answer at once.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from typing import Any
@@ -24,7 +25,7 @@ from gateway.http import require_json, v3_response_type
 from gateway.log.base import LogError
 from gateway.log.base import TopicNotFound as LogTopicNotFound
 from gateway.state import Gateway
-from gateway.v3.records import Prepared, bind, prepare, success
+from gateway.v3.records import IsoClock, Prepared, bind, prepare, success
 from gateway.v3.stream import ObjectStream, ParseFailure
 
 log = logging.getLogger("schemawire.gateway")
@@ -41,7 +42,8 @@ async def _partitions(gw: Gateway, topic: str) -> int | None:
         return None
 
 
-async def append_all(gw: Gateway, topic: str, cluster: str, batch: list[Prepared]) -> list[dict[str, Any]]:
+async def append_all(gw: Gateway, topic: str, cluster: str, batch: list[Prepared],
+                     iso: IsoClock) -> list[dict[str, Any]]:
     """Append prepared records as one batch; a log failure is retried record by record to place it."""
     try:
         appended = await gw.log.append(topic, [p.record for p in batch])
@@ -50,15 +52,30 @@ async def append_all(gw: Gateway, topic: str, cluster: str, batch: list[Prepared
             return [{"error_code": exc.error_code, "message": exc.message}]
         out: list[dict[str, Any]] = []
         for p in batch:
-            out.extend(await append_all(gw, topic, cluster, [p]))
+            out.extend(await append_all(gw, topic, cluster, [p], iso))
         return out
-    return [success(cluster, topic, p, a.partition, a.offset) if a.error_code is None
+    return [success(cluster, topic, p, a.partition, a.offset, iso) if a.error_code is None
             else {"error_code": a.error_code, "message": a.error or ""}
             for p, a in zip(batch, appended)]
 
 
+class _Batch:
+    """Result lines of records parsed so far, with the prepared records still to append."""
+
+    def __init__(self) -> None:
+        self.lines: list[dict[str, Any] | None] = []
+        self.pending: list[tuple[int, Prepared]] = []
+
+    def __bool__(self) -> bool:
+        return bool(self.lines)
+
+
 class _RecordStream(Response):
-    """The 200 stream of result lines; reads the rest of the body while it writes."""
+    """The 200 stream of result lines; reads the rest of the body while it writes.
+
+    Pipelined: while one batch is being appended, the next chunks are parsed, validated and
+    encoded; at most one append is in flight, so records keep their input order in the log.
+    """
 
     def __init__(self, gw: Gateway, request: Request, body: AsyncIterator[bytes], first: bytes) -> None:
         super().__init__(media_type="application/json")
@@ -70,6 +87,7 @@ class _RecordStream(Response):
         self.size = len(first)
         self.partitions: int | None = None
         self.stop = False
+        self.iso = IsoClock()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         await send({"type": "http.response.start", "status": 200,
@@ -82,31 +100,58 @@ class _RecordStream(Response):
             return
         await send({"type": "http.response.body", "body": b"", "more_body": False})
 
+    async def _next_chunk(self) -> bytes | None:
+        try:
+            return await self.body.__anext__()
+        except StopAsyncIteration:
+            return None
+
     async def lines(self) -> AsyncIterator[bytes]:
         self.partitions = await _partitions(self.gw, self.topic)
         stream = ObjectStream()
-        yield await self.process(stream.feed(self.first))
-        async for chunk in self.body:
-            if self.stop:
-                break
-            self.size += len(chunk)
-            if self.size > self.gw.max_body:
-                yield self.line({"error_code": 413, "message":
-                                 f"Request body exceeds the limit of {self.gw.max_body} bytes"})
-                return
-            yield await self.process(stream.feed(chunk))
-        if not self.stop:
-            yield await self.process(stream.close())
+        batch = _Batch()
+        await self.prepare(stream.feed(self.first), batch)
+        inflight: asyncio.Future[bytes] | None = None
+        reading: asyncio.Future[bytes | None] | None = None
+        try:
+            while True:
+                if inflight is None and batch:
+                    inflight, batch = asyncio.ensure_future(self.finish(batch)), _Batch()
+                if self.stop:
+                    break
+                if reading is None:
+                    reading = asyncio.ensure_future(self._next_chunk())
+                waits = {reading} if inflight is None else {reading, inflight}
+                done, _ = await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+                if inflight is not None and inflight in done:
+                    yield inflight.result()
+                    inflight = None
+                if reading in done:
+                    chunk, reading = reading.result(), None
+                    if chunk is None:
+                        await self.prepare(stream.close(), batch)
+                        self.stop = True
+                        continue
+                    self.size += len(chunk)
+                    if self.size > self.gw.max_body:
+                        batch.lines.append({"error_code": 413, "message":
+                                            f"Request body exceeds the limit of {self.gw.max_body} bytes"})
+                        self.stop = True
+                        continue
+                    await self.prepare(stream.feed(chunk), batch)
+            if inflight is not None:
+                yield await inflight
+            if batch:
+                yield await self.finish(batch)
+        finally:
+            for fut in (reading, inflight):
+                if fut is not None and not fut.done():
+                    fut.cancel()
 
-    @staticmethod
-    def line(obj: dict[str, Any]) -> bytes:
-        return orjson.dumps(obj) + _CRLF
-
-    async def process(self, objs: list[Any]) -> bytes:
-        """Lines for the records in `objs`, in order; the valid ones appended as one batch."""
+    async def prepare(self, objs: list[Any], batch: _Batch) -> None:
+        """Validate and encode the records in `objs` into `batch`; errors become their lines."""
         gw = self.gw
-        lines: list[dict[str, Any] | None] = []
-        pending: list[tuple[int, Prepared]] = []
+        lines = batch.lines
         for obj in objs:
             if self.stop:
                 break
@@ -132,15 +177,20 @@ class _RecordStream(Response):
                 log.exception("unexpected error preparing a v3 record")
                 lines.append({"error_code": 500, "message": "Internal Server Error"})
                 continue
-            pending.append((len(lines), prep))
+            batch.pending.append((len(lines), prep))
             lines.append(None)
-        if pending:
-            results = await append_all(gw, self.topic, self.cluster, [p for _, p in pending])
-            for (i, _), result in zip(pending, results):
+
+    async def finish(self, batch: _Batch) -> bytes:
+        """Append the batch's records as one log call; its lines, in order."""
+        lines = batch.lines
+        if batch.pending:
+            results = await append_all(self.gw, self.topic, self.cluster, [p for _, p in batch.pending], self.iso)
+            for (i, _), result in zip(batch.pending, results):
                 lines[i] = result
             if self.partitions is None:
-                self.partitions = await _partitions(gw, self.topic)
-        return b"".join(orjson.dumps(x) + _CRLF for x in lines)
+                self.partitions = await _partitions(self.gw, self.topic)
+        dumps = orjson.dumps
+        return b"".join(dumps(x) + _CRLF for x in lines)
 
 
 async def produce(request: Request) -> Response:
@@ -213,7 +263,8 @@ async def produce_batch(request: Request) -> Response:
             failures.append({"id": eid, **stream_line(exc)})
     successes: list[dict[str, Any]] = []
     if ready:
-        for (eid, _), result in zip(ready, await append_all(gw, topic, cluster, [p for _, p in ready])):
+        results = await append_all(gw, topic, cluster, [p for _, p in ready], IsoClock())
+        for (eid, _), result in zip(ready, results):
             if result["error_code"] == 200:
                 result.pop("error_code")
                 successes.append({"id": eid, **result})

@@ -49,9 +49,23 @@ class Prepared:
 
 def iso_millis(ms: int) -> str:
     """Jackson's Instant: `2021-02-05T19:14:42.134Z`, or without the fraction when it is zero."""
-    dt = datetime.fromtimestamp(ms / 1000, tz=timezone.utc)
-    base = dt.strftime("%Y-%m-%dT%H:%M:%S")
+    base = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(ms // 1000))
     return f"{base}.{ms % 1000:03d}Z" if ms % 1000 else f"{base}Z"
+
+
+class IsoClock:
+    """iso_millis with the seconds part remembered: records of one request share their second."""
+
+    __slots__ = ("sec", "base")
+
+    def __init__(self) -> None:
+        self.sec, self.base = -1, ""
+
+    def __call__(self, ms: int) -> str:
+        sec, frac = divmod(ms, 1000)
+        if sec != self.sec:
+            self.sec, self.base = sec, time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(sec))
+        return f"{self.base}.{frac:03d}Z" if frac else f"{self.base}Z"
 
 
 def _timestamp(value: Any) -> int:
@@ -86,38 +100,53 @@ def _headers(value: Any) -> tuple[tuple[str, bytes | None], ...]:
     return tuple(out)
 
 
+_DATA_SET = frozenset(DATA_FIELDS)
+_SCHEMA_SET = frozenset(_SCHEMA_FIELDS)
+_CHOICE_SET = frozenset(("schema_id", "schema_version", "schema"))
+
+
 def _check_data(d: Any) -> dict[str, Any]:
-    if not isinstance(d, dict):
+    """Bind a key/value object and apply ProduceRequestData.Builder.build's checkState rules."""
+    if type(d) is not dict:
         expect(d, dict, "key/value", _DATA)
-    check_fields(d, DATA_FIELDS, _DATA)
+    keys = d.keys()
+    if keys - _DATA_SET:
+        check_fields(d, DATA_FIELDS, _DATA)
+    if None in d.values():  # null fields count as absent
+        d = {k: v for k, v in d.items() if v is not None or k == "data"}
+        keys = d.keys()
     kind = d.get("type")
     if kind is not None and (not isinstance(kind, str) or kind not in _TYPES):
         raise MalformedBody(
             f'Cannot deserialize value of type `io.confluent.kafkarest.entities.EmbeddedFormat` from String '
             f'"{kind}": not one of the values accepted for Enum class: [{", ".join(_TYPES)}]')
+    given = keys & _SCHEMA_SET
+    if not given:
+        if kind in _SCHEMA_TYPES:
+            raise BadRequest("'schema_version=latest' cannot be used with 'serializer'.")
+        return d
     for name in ("subject", "schema"):
-        if d.get(name) is not None:
+        if name in given:
             expect(d[name], str, name, "java.lang.String")
     for name in ("schema_id", "schema_version"):
-        if d.get(name) is not None:
+        if name in given:
             expect(d[name], int, name, "java.lang.Integer")
     strategy = d.get("subject_name_strategy")
     if strategy is not None and (not isinstance(strategy, str) or strategy not in V3_STRATEGIES):
         raise MalformedBody(f'Cannot deserialize value of type `EnumSubjectNameStrategy` from String "{strategy}"')
-    # the checkState rules of ProduceRequestData.Builder.build
-    given = [n for n in _SCHEMA_FIELDS if d.get(n) is not None]
-    if d.get("subject") is not None and strategy is not None:
+    if "subject" in given and strategy is not None:
         raise BadRequest("Only one of 'subject' or 'subject_name_strategy' may be set.")
-    if sum(d.get(n) is not None for n in ("schema_id", "schema_version", "schema")) > 1:
+    if len(given & _CHOICE_SET) > 1:
         raise BadRequest("Only one of 'schema_id', 'schema_version' or 'schema' may be set.")
-    if kind in _SCHEMALESS and given:
-        raise BadRequest(f"'type={kind}' cannot be used with '{given[0]}'.")
+    if kind in _SCHEMALESS:
+        first = next(n for n in _SCHEMA_FIELDS if n in given)
+        raise BadRequest(f"'type={kind}' cannot be used with '{first}'.")
     if kind in _SCHEMA_TYPES:
-        if d.get("schema_id") is not None:
+        if "schema_id" in given:
             raise BadRequest(f"'schema_id={d['schema_id']}' cannot be used with 'serializer'.")
-        if d.get("schema_version") is not None:
+        if "schema_version" in given:
             raise BadRequest(f"'schema_version={d['schema_version']}' cannot be used with 'serializer'.")
-        if d.get("schema") is None:
+        if "schema" not in given:
             raise BadRequest("'schema_version=latest' cannot be used with 'serializer'.")
     return d
 
@@ -179,9 +208,10 @@ async def prepare(gw: Gateway, topic: str, obj: dict[str, Any], partitions: int 
     return Prepared(make_record(kb, vb, p, headers, ts), key, value, ts)
 
 
-def success(cluster_id: str, topic: str, prep: Prepared, partition: int | None, offset: int | None) -> dict[str, Any]:
+def success(cluster_id: str, topic: str, prep: Prepared, partition: int | None, offset: int | None,
+            iso: Any = iso_millis) -> dict[str, Any]:
     line: dict[str, Any] = {"error_code": 200, "cluster_id": cluster_id, "topic_name": topic,
-                            "partition_id": partition, "offset": offset, "timestamp": iso_millis(prep.timestamp)}
+                            "partition_id": partition, "offset": offset, "timestamp": iso(prep.timestamp)}
     if prep.key is not None:
         line["key"] = prep.key
     if prep.value is not None:
