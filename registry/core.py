@@ -219,11 +219,20 @@ class Registry(Settings):
             self._record(subject, live[-1].id).metadata if live else None)
         blank = req.schema is None or not req.schema.strip()
 
-        # Idempotent re-registration comes before any mode or compatibility check.
+        # Idempotent re-registration comes before any mode or compatibility check. The
+        # schema is parsed strictly once; the lenient parse that Confluent's probe uses is
+        # only needed when the strict one fails (a stored schema may predate a rule).
+        parsed: ParsedSchema | None = None
+        strict_error: errors.RegistryError | None = None
         if not blank:
             refs = self._pin_references(ctx, req.references)
-            parsed = self._parse(ctx, req.schema_type, req.schema, refs, validate=False, normalize=normalize)
-            guid = schema_guid(parsed.canonical(), _ref_dicts(refs), metadata)
+            try:
+                parsed = probe = self._parse(ctx, req.schema_type, req.schema, refs, validate=True,
+                                             normalize=normalize)
+            except errors.RegistryError as exc:
+                strict_error = exc
+                probe = self._parse(ctx, req.schema_type, req.schema, refs, validate=False, normalize=normalize)
+            guid = schema_guid(probe.canonical(), _ref_dicts(refs), metadata)
             for v in reversed(live if req.version != LATEST else live[-1:]):
                 rec = self._record(subject, v.id)
                 if rec.guid == guid and rec.schema_type == req.schema_type and req.id in (None, v.id):
@@ -236,17 +245,18 @@ class Registry(Settings):
             raise errors.operation_not_permitted(f"Subject {subject} in context {label} is not in import mode")
         if req.id is None and mode == "IMPORT":
             raise errors.operation_not_permitted(f"Subject {subject} in context {label} is not in read-write mode")
+        if strict_error is not None:
+            raise strict_error
 
-        schema_type, text, ref_list = req.schema_type, req.schema, req.references
-        if blank:
+        schema_type = req.schema_type
+        if parsed is None:  # a blank schema: a metadata-only update of the latest version
             if not live:
                 raise errors.invalid_schema("Empty schema")
             latest = self._record(subject, live[-1].id)
-            schema_type, text, ref_list = latest.schema_type, latest.schema, _ref_dicts(latest.references)
-        refs = self._pin_references(ctx, ref_list)
-        parsed = self._parse(ctx, schema_type, text, refs, validate=True, normalize=normalize)
+            schema_type, refs = latest.schema_type, list(latest.references)
+            parsed = self._parse(ctx, schema_type, latest.schema, refs, validate=True, normalize=normalize)
+            guid = schema_guid(parsed.canonical(), _ref_dicts(refs), metadata)
         canonical = parsed.canonical()
-        guid = schema_guid(canonical, _ref_dicts(refs), metadata)
         context = self.state.context(ctx)
         for v in live:
             rec = self._record(subject, v.id)
