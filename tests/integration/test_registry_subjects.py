@@ -827,3 +827,19 @@ def test_listing_offsets_on_id_endpoints(sr):
         reg_id(sr, s, S1)
     assert ok(sr.get(f"/schemas/ids/{i}/subjects", params={"offset": 1, "limit": 2})) == ["b", "c"]
     assert ok(sr.get(f"/schemas/ids/{i}/versions", params={"offset": 3})) == [{"subject": "d", "version": 1}]
+
+
+@pytest.mark.parametrize("spelled", ["+1", "01", "%201%20", "-1", "LaTeSt"])
+def test_version_spellings_java_accepts(sr, spelled):
+    # Java Integer.valueOf(trimmed) accepts a sign and leading zeros
+    reg_id(sr, "s", S1)
+    assert ok(sr.get(f"/subjects/s/versions/{spelled}"))["version"] == 1
+
+
+@pytest.mark.xfail(strict=True, reason="bug: version '1_0' parsed as 10 (Python int underscores)")
+@pytest.mark.parametrize("bad", ["1_0", "1_000"])
+def test_version_with_underscore_is_42202(sr, bad):
+    assert_error(sr.get(f"/subjects/s/versions/{bad}"), 422, 42202, BAD_VERSION.format(bad))
+    assert_error(sr.delete(f"/subjects/s/versions/{bad}"), 422, 42202, BAD_VERSION.format(bad))
+    assert_error(sr.post(f"/compatibility/subjects/s/versions/{bad}", json=body(S1)), 422, 42202,
+                 BAD_VERSION.format(bad))
