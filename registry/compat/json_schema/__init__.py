@@ -89,9 +89,19 @@ def diff(original: Any, update: Any, *, policy: str = "STRICT") -> list[tuple[st
         ) from None
 
 
+def _tree(schema: Any) -> Node:
+    """The loaded tree, kept on the parsed schema: trees never change after loading, and a
+    transitive check compares one new schema with many old ones."""
+    parsed = _as_parsed(schema)
+    tree = parsed.__dict__.get("_compat_tree")
+    if tree is None:
+        tree = parsed.__dict__["_compat_tree"] = load_tree(parsed)
+    return tree
+
+
 def _diff(original: Any, update: Any, compatible: frozenset[str]) -> list[tuple[str, str]]:
-    old_tree = load_tree(_as_parsed(original))
-    new_tree = load_tree(_as_parsed(update))
+    old_tree = _tree(original)
+    new_tree = _tree(update)
     seed: dict[tuple[int, int], list] = {}
     for _ in range(_MAX_PASSES):
         shared = SharedState(compatible, seed)
