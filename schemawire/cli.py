@@ -90,8 +90,12 @@ def _gateway_parts(args: argparse.Namespace, data_dir: Path) -> tuple[object, ob
     options = _kafka_options(args.kafka_option)
     if isinstance(options, str):
         return options
+    for side in ("key", "value"):
+        if getattr(args, f"{side}_subject_strategy") not in ("topic", "record", "topic_record"):
+            return f"--{side}-subject-strategy must be topic, record or topic_record"
     try:
-        client = AsyncSchemaRegistryClient(args.registry_url)
+        # "latest" lookups (v3 records without a type) see a newly registered version within 10 s
+        client = AsyncSchemaRegistryClient(args.registry_url, latest_ttl=10)
     except (SerializationError, ValueError) as exc:
         return f"bad --registry-url: {exc}"
     if args.bootstrap_servers:
@@ -117,7 +121,8 @@ def _gateway_app(args: argparse.Namespace, log: object, client: object):
 
     return create_app(log, client, advertised_url=args.advertised_url, max_body=args.max_body,
                       max_records=args.max_records, rate_limit=args.rate_limit or None,
-                      close_client=True, own_log=False)
+                      key_subject_strategy=args.key_subject_strategy,
+                      value_subject_strategy=args.value_subject_strategy, close_client=True, own_log=False)
 
 
 async def _start_log(log) -> str | None:
@@ -131,7 +136,9 @@ async def _start_log(log) -> str | None:
 def _uvicorn(app):
     import uvicorn
 
-    return uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on", access_log=False))
+    # keep-alive of 30 s, like Confluent's Jetty, so pooled clients rarely meet a closed connection
+    return uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on", access_log=False,
+                                         timeout_keep_alive=30))
 
 
 def _run(main) -> int:
@@ -195,7 +202,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     extra = {"api_version": args.api_version} if hasattr(args, "api_version") else {}
     registry_app = create_app(data_dir, max_body=args.max_body, synchronous=args.sync.upper(), **extra)
     # the gateway reaches the registry in process, through serde's client over an ASGI transport
-    client = AsyncSchemaRegistryClient("http://registry.in-process", transport=httpx.ASGITransport(registry_app))
+    client = AsyncSchemaRegistryClient("http://registry.in-process", transport=httpx.ASGITransport(registry_app),
+                                       latest_ttl=10)
     log = EmbeddedLog(data_dir, default_partitions=args.partitions, synchronous=args.sync.upper())
 
     async def main() -> int:
@@ -235,6 +243,11 @@ def _gateway_flags(p: argparse.ArgumentParser) -> None:
                    help="most records in one produce request [SCHEMAWIRE_MAX_RECORDS]")
     p.add_argument("--rate-limit", type=float, default=float(_env("RATE_LIMIT", "0")),
                    help="v3 produce records per second per client, 0 for none [SCHEMAWIRE_RATE_LIMIT]")
+    for side in ("key", "value"):
+        p.add_argument(f"--{side}-subject-strategy", choices=["topic", "record", "topic_record"],
+                       default=_env(f"{side.upper()}_SUBJECT_STRATEGY", "topic"),
+                       help=f"subject of v2 {side} schemas: <topic>-{side}, the record name, or <topic>-<record name> "
+                            f"[SCHEMAWIRE_{side.upper()}_SUBJECT_STRATEGY]")
 
 
 def build_parser() -> argparse.ArgumentParser:

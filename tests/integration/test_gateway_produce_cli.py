@@ -52,12 +52,14 @@ def test_gateway_on_the_embedded_log_with_env_settings(tmp_path: Path, registry_
     port = free_port()
     proc = run("gateway", env={"SCHEMAWIRE_PORT": str(port), "SCHEMAWIRE_DATA_DIR": str(tmp_path),
                                "SCHEMAWIRE_REGISTRY_URL": registry_url,
-                               "SCHEMAWIRE_ADVERTISED_URL": "https://gw.example.com/"})
+                               "SCHEMAWIRE_ADVERTISED_URL": "https://gw.example.com/",
+                               "SCHEMAWIRE_VALUE_SUBJECT_STRATEGY": "record"})
     try:
         wait_ready(f"http://127.0.0.1:{port}", proc)
         r = httpx.post(f"http://127.0.0.1:{port}/topics/t", headers={"content-type": V2_AVRO},
                        content=json.dumps({"value_schema": USER, "records": [{"value": {"id": 1, "name": "A"}}]}))
         assert r.status_code == 200
+        assert httpx.get(f"{registry_url}/subjects").json() == ["com.example.User"]  # the record strategy
         cluster = httpx.get(f"http://127.0.0.1:{port}/v3/clusters").json()["data"][0]
         assert cluster["metadata"]["self"] == "https://gw.example.com/v3/clusters/schemawire"
     finally:
@@ -86,6 +88,10 @@ def test_gateway_start_errors_are_one_line_and_exit_2(tmp_path: Path) -> None:
     code, _, err = finish(run("gateway", "--data-dir", str(tmp_path), "--registry-url", "ftp://x"))
     assert code == 2
     assert_one_line_error(err, "--registry-url")
+    code, _, err = finish(run("gateway", "--data-dir", str(tmp_path),
+                              env={"SCHEMAWIRE_KEY_SUBJECT_STRATEGY": "nope"}))
+    assert code == 2
+    assert_one_line_error(err, "--key-subject-strategy")
     blocked = tmp_path / "file"
     blocked.write_text("")
     code, _, err = finish(run("gateway", "--data-dir", str(blocked / "sub"), "--port", str(free_port())))
