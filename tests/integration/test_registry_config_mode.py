@@ -474,3 +474,29 @@ def test_context_mode_applies_to_its_subjects(sr):
 def test_global_readonly_applies_to_contexts(sr):
     ok(sr.put("/mode", json={"mode": "READONLY"}))
     assert_error(register(sr, ":.ctx:s", S1), 422, 42205)
+
+
+def test_import_any_version_order_then_readwrite_continues(sr):
+    ok(sr.put("/mode", json={"mode": "IMPORT"}))
+    ok(register(sr, "s", S1, id=10, version=5))
+    ok(register(sr, "s", S2, id=11, version=2))
+    assert ok(sr.get("/subjects/s/versions")) == [2, 5]
+    assert ok(sr.get("/subjects/s/versions/latest"))["version"] == 5
+    ok(sr.put("/mode", json={"mode": "READWRITE"}))
+    ok(sr.put("/config/s", json={"compatibility": "NONE"}))
+    assert reg_id(sr, "s", OTHER) == 12
+    assert ok(sr.get("/subjects/s/versions")) == [2, 5, 6]
+
+
+def test_import_without_version_takes_next(sr):
+    ok(sr.put("/mode", json={"mode": "IMPORT"}))
+    ok(register(sr, "s", S1, id=10))
+    ok(register(sr, "s", S2, id=11))
+    assert ok(sr.get("/subjects/s/versions")) == [1, 2]
+
+
+def test_subject_readwrite_overrides_global_import(sr):
+    ok(sr.put("/mode", json={"mode": "IMPORT"}))
+    ok(sr.put("/mode/s", json={"mode": "READWRITE"}))
+    assert reg_id(sr, "s", S1) == 1
+    assert_error(register(sr, "t", S1), 422, 42205, "Subject t in context  is not in read-write mode")

@@ -340,3 +340,21 @@ def test_referenced_version_cannot_be_deleted(sr):
     assert_error(del_version(sr, "address", 1, "true"), 422, 42206, referenced("address", 1))
     ok(del_subject(sr, "person", "true"))
     assert ok(del_version(sr, "address", 1, "true")) == 1
+
+
+def test_reregister_does_not_tombstone_a_referenced_soft_deleted_version(sr):
+    # §3.4 step 14: the soft-deleted copy is hard-deleted "unless something references it"
+    a = reg_id(sr, "address", ADDRESS)
+    reg_id(sr, "person", PERSON, references=[{"name": "com.acme.Address", "subject": "address", "version": 1}])
+    ok(del_subject(sr, "person"))
+    ok(del_version(sr, "address", 1))
+    assert reg_id(sr, "address", ADDRESS) == a
+    assert ok(sr.get("/subjects/address/versions", params={"deleted": "true"})) == [1, 2]
+    assert ok(sr.get("/subjects/address/versions")) == [2]
+
+
+def test_delete_latest_permanent_targets_latest_live_version(sr):
+    reg_id(sr, "s", S1)
+    reg_id(sr, "s", S2)
+    ok(del_version(sr, "s", 2))
+    assert_error(del_version(sr, "s", "latest", "true"), 404, 40407, version_not_soft_deleted("s", 1))
