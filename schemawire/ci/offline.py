@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from schemawire.ci.compare import OldVersion, Reason, check_level
 from schemawire.ci.config import Config, SubjectConfig
+from schemawire.ci.fastpath import level_proven
 from schemawire.ci.findings import (ERROR, INVALID_SCHEMA, OLD_VERSION_UNPARSEABLE, WARNING, Finding, Report,
                                     SubjectResult, split_confluent)
 from schemawire.ci.locate import error_position, locate, translate_avro_path
@@ -76,8 +77,11 @@ def run_job(job: Job) -> SubjectResult:
         return result
     if job.against is None:
         return result
+    previous = job.previous if sub.compatibility.endswith("_TRANSITIVE") else job.previous[-1:]
     olds: list[OldVersion] = []
-    for prev in job.previous:
+    for prev in previous:
+        if sub.schema_type == "AVRO" and level_proven(sub.compatibility, job.text, prev.text):
+            continue                # compatible without parsing it (schemawire/ci/fastpath.py)
         try:
             olds.append(OldVersion(prev.label, parse(sub.schema_type, prev.text, prev.deps, validate=False),
                                    (prev.text, tuple(prev.deps.items()))))
@@ -89,7 +93,7 @@ def run_job(job: Job) -> SubjectResult:
         result.status = "new"
         result.note = "no previous version: a new subject is compatible"
         return result
-    result.note = f"{len(olds)} previous version(s)"
+    result.note = f"{len(previous)} previous version(s)"
     for reason in check_level(sub.compatibility, new, (job.text, tuple(job.deps.items())), olds, policy=sub.policy):
         finding = reason_finding(sub, job.text, reason)
         if finding.rule not in sub.ignore:

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from registry.types import default_types
-from schemawire.ci.fastpath import provably_compatible
+from schemawire.ci.fastpath import level_proven, provably_compatible
 
 hypothesis = pytest.importorskip("hypothesis")
 st = hypothesis.strategies
@@ -61,6 +61,54 @@ def test_fast_path_agrees_with_the_checker(reader, writer):
     r, w = parse(reader), parse(writer)
     if provably_compatible(r, w):
         assert checker_says_compatible(r, w), (reader, writer)
+
+
+unnamed_types = st.one_of(
+    st.sampled_from(PRIMS),
+    st.lists(st.sampled_from(PRIMS), min_size=1, max_size=3, unique=True),
+    st.builds(lambda t: {"type": "array", "items": t}, st.sampled_from(["int", "long", "float", "string", "bytes"])),
+    st.builds(lambda t: {"type": "map", "values": t}, st.sampled_from(["int", "long", "double"])),
+    st.just({"type": "int", "logicalType": "date"}),
+    st.just({"type": "long", "logicalType": "timestamp-millis"}),
+)
+
+
+@st.composite
+def same_fields(draw) -> tuple[dict, dict]:
+    """Two records with the same field names and independently drawn unnamed types."""
+    names = draw(st.lists(st.sampled_from(["a", "b", "c"]), min_size=1, max_size=3, unique=True))
+    rec = lambda types: {"type": "record", "name": "R", "namespace": "ns",  # noqa: E731
+                         "fields": [{"name": n, "type": t} for n, t in zip(names, types)]}
+    return rec([draw(unnamed_types) for _ in names]), rec([draw(unnamed_types) for _ in names])
+
+
+@hypothesis.settings(max_examples=400, deadline=None)
+@hypothesis.given(same_fields())
+def test_standalone_field_checks_agree_with_the_whole_record_check(pair):
+    reader, writer = pair
+    r, w = parse(reader), parse(writer)
+    if provably_compatible(r, w):
+        assert checker_says_compatible(r, w), (reader, writer)
+    else:
+        assert not checker_says_compatible(r, w), (reader, writer)   # nothing named: the proof is complete
+
+
+@hypothesis.settings(max_examples=300, deadline=None)
+@hypothesis.given(records(), records(), st.sampled_from(["BACKWARD", "FORWARD", "FULL", "BACKWARD_TRANSITIVE"]))
+def test_unparsed_proof_agrees_with_the_checker(new, old, level):
+    if level_proven(level, json.dumps(new), json.dumps(old)):
+        n, o = parse(new), parse(old)
+        if level.startswith(("BACKWARD", "FULL")):
+            assert checker_says_compatible(n, o), (new, old)
+        if level.startswith(("FORWARD", "FULL")):
+            assert checker_says_compatible(o, n), (new, old)
+
+
+def test_unparsed_proof_needs_a_real_level_and_json():
+    text = json.dumps({"type": "record", "name": "R", "fields": []})
+    assert level_proven("FULL_TRANSITIVE", text, text)
+    assert not level_proven("NONE", text, text)
+    assert not level_proven("BACKWARD", text, "{not json")
 
 
 def test_fast_path_handles_the_common_case():
