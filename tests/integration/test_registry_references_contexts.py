@@ -415,3 +415,19 @@ def test_referencedby_offset_limit(sr):
         ids.append(reg_id(sr, f"p{i}", rec_, references=[ref()]))
     assert ok(sr.get("/subjects/address/versions/1/referencedby")) == ids
     assert ok(sr.get("/subjects/address/versions/1/referencedby", params={"offset": 1, "limit": 1})) == ids[1:2]
+
+
+def test_compatibility_resolves_references_of_both_sides(sr):
+    ok(sr.put("/config/address", json={"compatibility": "NONE"}))
+    reg_id(sr, "address", ADDRESS)
+    # address v2 adds a field without a default: a reader of it cannot read v1 data
+    addr2 = {"type": "record", "name": "Address", "namespace": "com.geo",
+             "fields": [{"name": "street", "type": "string"}, {"name": "zip", "type": "string"}]}
+    reg_id(sr, "address", addr2)
+    reg_id(sr, "person", PERSON, references=[ref(version=1)])
+    r = register(sr, "person", PERSON, references=[ref(version=2)])
+    assert_error(r, 409, 409)
+    assert "READER_FIELD_MISSING_DEFAULT_VALUE" in r.json()["message"]
+    assert "'/fields/0/type/fields/1'" in r.json()["message"]
+    ok(sr.put("/config/person", json={"compatibility": "FORWARD"}))
+    assert ok(register(sr, "person", PERSON, references=[ref(version=2)]))["id"] > 0
