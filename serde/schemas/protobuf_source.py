@@ -288,6 +288,8 @@ def _slice(lines: list[str], span: list[int]) -> str | None:
 
 def _col_to_index(line: str, col: int) -> int:
     """protoc columns count bytes and expand tabs to multiples of 8."""
+    if line.isascii() and "\t" not in line:  # the usual line: columns are indexes
+        return min(col, len(line))
     pos = 0
     for i, ch in enumerate(line):
         if pos >= col:
