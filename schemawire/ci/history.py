@@ -51,9 +51,23 @@ def resolve_ref(root: Path, ref: str | None) -> tuple[str, str]:
             _git(root, "rev-parse", "--verify", "--quiet", f"{base}^{{commit}}")
         except CIError:
             continue
-        commit = _git(root, "merge-base", "HEAD", base).decode().strip()
+        try:
+            commit = _git(root, "merge-base", "HEAD", base).decode().strip()
+        except CIError as exc:
+            raise CIError(f"no merge base of HEAD and {base}{_shallow_hint(root)}: {exc}") from None
         return commit, f"merge-base(HEAD, {base})"
-    raise CIError("no main or master branch to take the merge base with; pass --against git:REF")
+    raise CIError(f"no main or master branch to take the merge base with{_shallow_hint(root)}; "
+                  "pass --against git:REF")
+
+
+def _shallow_hint(root: Path) -> str:
+    """CI checkouts are often shallow; say so, since that is the usual cause."""
+    try:
+        shallow = _git(root, "rev-parse", "--is-shallow-repository").decode().strip() == "true"
+    except CIError:
+        return ""
+    return " (this is a shallow clone: fetch the history, e.g. actions/checkout with fetch-depth: 0)" \
+        if shallow else ""
 
 
 class GitHistory:

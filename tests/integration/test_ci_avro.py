@@ -303,3 +303,13 @@ def test_transitive_history_follows_the_main_line_through_merges(repo, cli):
     assert cli("check").code == 0
     repo.write("schemas/order.avsc", record("Order", ID, NOTE))  # no default: v1 had no note
     assert cli("check").code == 1
+
+
+def test_shallow_clone_says_how_to_fix_it(repo, cli, tmp_path):
+    repo.commit("feature work", **{"schemas__order.avsc": record("Order", ID, NOTE_DEFAULT)})
+    clone = tmp_path / "shallow"
+    subprocess.run(["git", "clone", "-q", "--depth", "1", "--branch", "feature", f"file://{repo.root}", str(clone)],
+                   check=True, capture_output=True)
+    run = cli("check", cwd=clone)
+    assert run.code == 2
+    assert "shallow clone" in run.err and "fetch-depth: 0" in run.err
