@@ -23,7 +23,6 @@ from gateway.errors import BatchError, GatewayError, MalformedBody, RateLimited,
 from gateway.http import check_fields, check_length, expect, json_response, parse_json, read_body
 from gateway.http import require_json, v3_response_type
 from gateway.log.base import LogError
-from gateway.log.base import TopicNotFound as LogTopicNotFound
 from gateway.state import Gateway
 from gateway.v3.records import IsoClock, Prepared, bind, prepare, success
 from gateway.v3.stream import ObjectStream, ParseFailure
@@ -33,18 +32,10 @@ _CRLF = b"\r\n"
 _EMPTY = "Request body is empty. Data is required."
 
 
-async def _partitions(gw: Gateway, topic: str) -> int | None:
-    """The topic's partition count for per-record checks; None when unknown (missing, or the log is down:
-    then each record's append reports the failure on its own line)."""
-    try:
-        return (await gw.log.topic(topic)).partitions
-    except (LogTopicNotFound, LogError):
-        return None
-
-
 async def append_all(gw: Gateway, topic: str, cluster: str, batch: list[Prepared],
                      iso: IsoClock) -> list[dict[str, Any]]:
-    """Append prepared records as one batch; a log failure is retried record by record to place it."""
+    """Append prepared records as one batch; a log failure is retried record by record to place it
+    (a partition out of range, for one, fails the whole call before anything is written)."""
     try:
         appended = await gw.log.append(topic, [p.record for p in batch])
     except LogError as exc:
@@ -85,7 +76,6 @@ class _RecordStream(Response):
         self.client = request.client.host if request.client else ""
         self.count = 0
         self.size = len(first)
-        self.partitions: int | None = None
         self.stop = False
         self.iso = IsoClock()
 
@@ -107,7 +97,6 @@ class _RecordStream(Response):
             return None
 
     async def lines(self) -> AsyncIterator[bytes]:
-        self.partitions = await _partitions(self.gw, self.topic)
         stream = ObjectStream()
         batch = _Batch()
         await self.prepare(stream.feed(self.first), batch)
@@ -169,7 +158,7 @@ class _RecordStream(Response):
                 lines.append(stream_line(RateLimited()))
                 continue
             try:
-                prep = await prepare(gw, self.topic, bind(obj), self.partitions)
+                prep = await prepare(gw, self.topic, bind(obj))
             except GatewayError as exc:
                 lines.append(stream_line(exc))
                 continue
@@ -187,8 +176,6 @@ class _RecordStream(Response):
             results = await append_all(self.gw, self.topic, self.cluster, [p for _, p in batch.pending], self.iso)
             for (i, _), result in zip(batch.pending, results):
                 lines[i] = result
-            if self.partitions is None:
-                self.partitions = await _partitions(self.gw, self.topic)
         dumps = orjson.dumps
         return b"".join(dumps(x) + _CRLF for x in lines)
 
@@ -249,7 +236,6 @@ async def produce_batch(request: Request) -> Response:
     entries = _bind_batch(parse_json(raw), gw.batch_max)
     topic, cluster = request.path_params["topic"], request.path_params["cluster_id"]
     client = request.client.host if request.client else ""
-    partitions = await _partitions(gw, topic)
     failures: list[dict[str, Any]] = []
     ready: list[tuple[str, Prepared]] = []
     for entry in entries:
@@ -258,7 +244,7 @@ async def produce_batch(request: Request) -> Response:
             failures.append({"id": eid, **stream_line(RateLimited())})
             continue
         try:
-            ready.append((eid, await prepare(gw, topic, {k: v for k, v in entry.items() if k != "id"}, partitions)))
+            ready.append((eid, await prepare(gw, topic, {k: v for k, v in entry.items() if k != "id"})))
         except GatewayError as exc:
             failures.append({"id": eid, **stream_line(exc)})
     successes: list[dict[str, Any]] = []

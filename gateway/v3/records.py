@@ -190,12 +190,12 @@ def bind(obj: Any, extra: tuple[str, ...] = ()) -> dict[str, Any]:
     return obj
 
 
-async def prepare(gw: Gateway, topic: str, obj: dict[str, Any], partitions: int | None) -> Prepared:
-    """Resolve, validate and encode one bound record; `partitions` is the topic's count when known."""
+async def prepare(gw: Gateway, topic: str, obj: dict[str, Any]) -> Prepared:
+    """Resolve, validate and encode one bound record (a partition past the end is the log's to refuse)."""
     p = obj.get("partition_id")
     if p is not None:
         expect(p, int, "partition_id", "java.lang.Integer")
-        if p < 0 or (partitions is not None and p >= partitions):
+        if p < 0:
             raise PartitionNotFound()
     headers = _headers(obj["headers"]) if obj.get("headers") is not None else ()
     ts = _timestamp(obj["timestamp"]) if obj.get("timestamp") is not None else int(time.time() * 1000)

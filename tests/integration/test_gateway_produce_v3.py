@@ -235,3 +235,12 @@ def test_headers_base64(gw: Gateway) -> None:  # noqa: F811
     assert lines[0]["value"] == {"type": "STRING", "size": 0}
     [rec] = read_back(gw.log_path, "h2")
     assert rec.headers == (("a", b"\x00\x01"),) and rec.value == b""
+
+
+def test_partition_past_the_end_fails_alone_in_a_batch(gw: Gateway) -> None:  # noqa: F811
+    body = ('{"value": {"type": "STRING", "data": "a"}}{"partition_id": 5, "value": {"type": "STRING", "data": "b"}}'
+            '{"partition_id": 0, "value": {"type": "STRING", "data": "c"}}')
+    status, lines = post_stream(gw, "past", body)
+    assert [x["error_code"] for x in lines] == [200, 40402, 200]
+    assert lines[1] == {"error_code": 40402, "message": "Partition not found."}
+    assert [r.value for r in read_back(gw.log_path, "past")] == [b"a", b"c"]
