@@ -97,6 +97,14 @@ class Conn:
         self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
 
     async def post(self, path: str, ctype: str, body: bytes) -> tuple[int, bytes]:
+        try:
+            return await self._post(path, ctype, body)
+        except (asyncio.IncompleteReadError, ConnectionError):  # the server closed an idle connection
+            self.close()
+            await self.open()
+            return await self._post(path, ctype, body)
+
+    async def _post(self, path: str, ctype: str, body: bytes) -> tuple[int, bytes]:
         self.writer.write(f"POST {path} HTTP/1.1\r\nHost: b\r\nContent-Type: {ctype}\r\n"
                           f"Content-Length: {len(body)}\r\n\r\n".encode() + body)
         head = await self.reader.readuntil(b"\r\n\r\n")
