@@ -331,6 +331,24 @@ INVALID_AVRO = {
     "field_without_type": rec({"name": "a"}),
     "redefined_name": rec({"name": "a", "type": rec(name="X")}, {"name": "b", "type": rec(name="X")}),
     "array_without_items": {"type": "array"},
+    "int_default_float": rec({"name": "a", "type": "int", "default": 1.5}),
+    "int_default_overflow": rec({"name": "a", "type": "int", "default": 2 ** 31}),
+    "int_default_string": rec({"name": "a", "type": "int", "default": "1"}),
+    "long_default_float": rec({"name": "a", "type": "long", "default": 1.0}),
+    "boolean_default_zero": rec({"name": "a", "type": "boolean", "default": 0}),
+    "null_default_one": rec({"name": "a", "type": "null", "default": 1}),
+    "array_default_object": rec({"name": "a", "type": {"type": "array", "items": "int"}, "default": {}}),
+    "array_default_bad_item": rec({"name": "a", "type": {"type": "array", "items": "int"}, "default": ["x"]}),
+    "map_default_list": rec({"name": "a", "type": {"type": "map", "values": "int"}, "default": []}),
+    "bytes_default_number": rec({"name": "a", "type": "bytes", "default": 1}),
+    "float_default_string": rec({"name": "a", "type": "float", "default": "1"}),
+    "record_default_missing_field": rec({"name": "r", "type": rec({"name": "x", "type": "int"}, name="In"),
+                                         "default": {}}),
+    "empty_record_name": rec({"name": "a", "type": "string"}, name=""),
+    "bad_sort_order": rec({"name": "a", "type": "int", "order": "sideways"}),
+    "negative_fixed_size": {"type": "fixed", "name": "F", "size": -1},
+    "symbols_not_a_list": {"type": "enum", "name": "E", "symbols": "A"},
+    "double_dot_name": {"type": "record", "name": "a..R", "fields": []},
     "map_without_values": {"type": "map"},
 }
 
@@ -437,3 +455,30 @@ def test_media_types_are_case_insensitive_and_weighted(sr):
     assert (r.status_code, r.json()) == (406, {"error_code": 406, "message": "HTTP 406 Not Acceptable"})
     r = sr.get("/subjects", headers={"Accept": "application/vnd.schemaregistry.v2+json"})
     assert r.status_code == 406
+
+
+VALID_PER_JAVA = {
+    # Java ignores an invalid or unknown logicalType and keeps the underlying type
+    "decimal_without_precision": {"type": "bytes", "logicalType": "decimal"},
+    "unknown_logical_type": {"type": "string", "logicalType": "foo"},
+    # a record default may lean on the nested field's own default
+    "record_default_uses_field_default": rec({"name": "r", "type": rec({"name": "x", "type": "int", "default": 3},
+                                                                      name="In"), "default": {}}),
+    # fixed/enum defaults are only checked to be text
+    "fixed_default_any_text": rec({"name": "f", "type": {"type": "fixed", "name": "F", "size": 2}, "default": "abc"}),
+    "dotted_name": {"type": "record", "name": "a.b.R", "fields": []},
+    "top_level_union": ["null", "string"],
+    "union_default_first_branch": rec({"name": "a", "type": ["string", "null"], "default": "x"}),
+    "primitive_with_props": {"type": "int", "foo": "bar"},
+}
+
+
+@pytest.mark.parametrize("schema", list(VALID_PER_JAVA.values()), ids=list(VALID_PER_JAVA))
+def test_schemas_java_accepts_are_accepted(sr, schema):
+    assert ok(register(sr, "s", schema)) == {"id": 1}
+
+
+@pytest.mark.xfail(strict=True, reason="unsure: Java Avro 1.11 accepts Unicode letters in names")
+def test_unicode_names_are_valid(sr):
+    schema = rec({"name": "\u00e9t\u00e9", "type": "string"}, name="R\u00e9l")
+    assert ok(register(sr, "s", schema)) == {"id": 1}
