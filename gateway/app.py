@@ -26,6 +26,9 @@ from gateway.state import Gateway
 from gateway.v2 import metadata, produce as v2_produce
 from gateway.v3 import clusters, produce as v3_produce
 from gateway.v3.ratelimit import RateLimiter
+from gateway import consumers  # issue 8: consume and admin
+from gateway.v2 import consumers as v2_consumers  # issue 8
+from gateway.v3 import admin as v3_admin  # issue 8
 
 log = logging.getLogger("schemawire.gateway")
 
@@ -46,6 +49,8 @@ ROUTES = [
     Route("/topics/{topic}/partitions/{partition:int}/offsets", metadata.partition_offsets, methods=["GET"]),
     Route("/v3/clusters", clusters.list_clusters, methods=["GET"]),
     Route("/v3/clusters/{cluster_id}", clusters.get_cluster, methods=["GET"]),
+    *v2_consumers.ROUTES,  # issue 8
+    *v3_admin.ROUTES,  # issue 8
 ]
 
 _REASONS = {404: "Not Found", 405: "Method Not Allowed", 406: "Not Acceptable", 413: "Payload Too Large",
@@ -122,6 +127,7 @@ def create_app(
             )
             yield
         finally:
+            await consumers.shutdown(app)  # issue 8: close consumer instances before the log
             if own_log:
                 await the_log.close()
             if close_client and hasattr(registry_client, "close"):
