@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import traceback
 from collections.abc import Callable
 from pathlib import Path
 
@@ -65,6 +66,10 @@ def _wrap(command: Callable[[argparse.Namespace], Report]) -> Callable[[argparse
             report = command(args)
         except CIError as exc:
             print(f"schemawire {args.command}: error: {exc}", file=sys.stderr)
+            return 2
+        except Exception:     # a crash is a tool error (2), never "incompatible" (1)
+            traceback.print_exc()
+            print(f"schemawire {args.command}: internal error (exit 2); please report it", file=sys.stderr)
             return 2
         sys.stdout.write(render(report, args.format))
         sys.stdout.flush()

@@ -313,3 +313,14 @@ def test_shallow_clone_says_how_to_fix_it(repo, cli, tmp_path):
     run = cli("check", cwd=clone)
     assert run.code == 2
     assert "shallow clone" in run.err and "fetch-depth: 0" in run.err
+
+
+def test_a_crash_is_exit_2_not_a_finding(repo, cli, monkeypatch):
+    import schemawire.ci.offline as offline
+
+    def boom(*a, **k):
+        raise RuntimeError("bug")
+    monkeypatch.setattr(offline, "run_job", boom)
+    run = cli("check")
+    assert run.code == 2
+    assert "internal error" in run.err and "RuntimeError: bug" in run.err
