@@ -500,3 +500,15 @@ def test_subject_readwrite_overrides_global_import(sr):
     ok(sr.put("/mode/s", json={"mode": "READWRITE"}))
     assert reg_id(sr, "s", S1) == 1
     assert_error(register(sr, "t", S1), 422, 42205, "Subject t in context  is not in read-write mode")
+
+
+def test_import_mode_identical_reregister_without_id_is_200(sr):
+    ok(sr.put("/mode", json={"mode": "IMPORT"}))
+    ok(register(sr, "s", S1, id=10, version=1))
+    assert ok(register(sr, "s", S1)) == {"id": 10}
+    assert_error(register(sr, "s", S2), 422, 42205, "Subject s in context  is not in read-write mode")
+
+
+def test_readonly_with_id_is_42205(sr):
+    ok(sr.put("/mode/s", json={"mode": "READONLY"}))
+    assert_error(register(sr, "s", S1, id=5), 422, 42205)
