@@ -77,6 +77,9 @@ def run_job(job: Job) -> SubjectResult:
         return result
     if job.against is None:
         return result
+    if sub.compatibility == "NONE":
+        result.note = "compatibility NONE: nothing to check"
+        return result
     previous = job.previous if sub.compatibility.endswith("_TRANSITIVE") else job.previous[-1:]
     olds: list[OldVersion] = []
     for prev in previous:

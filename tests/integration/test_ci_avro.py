@@ -180,6 +180,15 @@ def test_invalid_schema_is_exit_1_with_position(repo, cli):
     assert run.code == 1 and "INVALID_SCHEMA" in run.out and "strang" in run.out
 
 
+def test_level_none_checks_nothing(repo, cli):
+    repo.write("schemawire.toml", config(ORDERS + '\ncompatibility = "NONE"'))
+    repo.write("schemas/order.avsc", record("Order", '{"name": "id", "type": "int"}', NOTE))
+    data = cli("check", "--format", "json").json()
+    assert data["exit_code"] == 0
+    assert data["subjects"][0]["status"] == "ok"
+    assert data["subjects"][0]["note"] == "compatibility NONE: nothing to check"
+
+
 def test_ignored_rule_is_not_reported(repo, cli):
     repo.write("schemawire.toml", config(ORDERS + '\nignore = ["READER_FIELD_MISSING_DEFAULT_VALUE"]'))
     repo.write("schemas/order.avsc", record("Order", ID, NOTE))
