@@ -19,7 +19,15 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
-from gateway.errors import BatchError, GatewayError, MalformedBody, RateLimited, Unprocessable, stream_line
+from gateway.errors import (
+    BatchError,
+    GatewayError,
+    MalformedBody,
+    PayloadTooLarge,
+    RateLimited,
+    Unprocessable,
+    stream_line,
+)
 from gateway.http import check_fields, check_length, expect, json_response, parse_json, read_body
 from gateway.http import require_json, v3_response_type
 from gateway.log.base import LogError
@@ -196,7 +204,22 @@ async def produce(request: Request) -> Response:
         pass
     if not first.strip():
         raise Unprocessable(f"Payload error. {_EMPTY}")
+    if request.headers.get("content-length") is not None:
+        # The whole body is already on its way (not an interactive chunked stream): take it all
+        # so its records are validated together and appended in one log call.
+        chunks, size = [first], len(first)
+        async for chunk in body:
+            chunks.append(chunk)
+            size += len(chunk)
+            if size > gw.max_body:
+                raise PayloadTooLarge(f"Request body exceeds the limit of {gw.max_body} bytes")
+        first, body = b"".join(chunks), _nothing()
     return _RecordStream(gw, request, body, first)
+
+
+async def _nothing() -> AsyncIterator[bytes]:
+    return
+    yield b""  # pragma: no cover  (an empty async generator)
 
 
 _BATCH = "io.confluent.kafkarest.entities.v3.AutoValue_ProduceBatchRequest$Builder"

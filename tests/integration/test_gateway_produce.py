@@ -424,3 +424,23 @@ def test_unknown_route_and_method(gw: Gateway) -> None:
     assert gw.http.get("/nope").json() == {"error_code": 404, "message": "HTTP 404 Not Found"}
     r = gw.http.delete("/topics")
     assert (r.status_code, r.json()) == (405, {"error_code": 405, "message": "HTTP 405 Method Not Allowed"})
+
+
+def test_protobuf_inline_schema_registers_under_the_topic_subject(gw: Gateway, ck: CkClient) -> None:
+    proto = 'syntax = "proto3";\npackage demo;\n\nmessage Event {\n  string name = 1;\n  repeated int32 n = 2;\n}\n'
+    r = gw.v2("events", "protobuf", {"value_schema": proto, "records": [{"value": {"name": "x", "n": [1, 2]}}]})
+    assert r.status_code == 200, r.text
+    sid = r.json()["value_schema_id"]
+    assert ck.get_latest_version("events-value").schema_id == sid
+    [rec] = gw.read("events")
+    from google.protobuf import message_factory
+
+    from serde.schemas.protobuf import PROTOBUF
+
+    cls = message_factory.GetMessageClass(PROTOBUF.parse(proto, {}).message_descriptor([0]))
+    msg = CkProtoDe(cls, {"use.deprecated.format": False})(rec.value, SerializationContext("events",
+                                                                                          MessageField.VALUE))
+    assert (msg.name, list(msg.n)) == ("x", [1, 2])
+    r = gw.v2("events", "protobuf", {"value_schema": proto, "records": [{"value": {"nam": "x"}}]})
+    assert r.status_code == 400
+    assert r.json()["message"].startswith('Bad Request: Message type "demo.Event" has no field named "nam"')
