@@ -154,6 +154,9 @@ def _block_end(text: str, open_brace: int) -> int:
 def locate_proto_path(text: str, path: str) -> tuple[int, int] | None:
     """Position for `#/Outer/Inner/3`: the field numbered 3 inside message Inner of Outer."""
     segments = [s for s in path.lstrip("#").split("/") if s]
+    if not segments:                       # the file as a whole: point at its package line
+        m = re.search(r"^[ \t]*package\b", text, re.M)
+        return None if m is None else line_col(text, m.start() + len(m.group(0)) - len(m.group(0).lstrip()))
     start, end, found = 0, len(text), None
     for seg in segments:
         if seg.isdigit():

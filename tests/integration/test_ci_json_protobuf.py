@@ -129,6 +129,8 @@ def test_proto_package_change_and_junit(proto_repo, cli):
     root = cli(proto_repo, "check", "--format", "junit").junit()
     assert root.get("failures") == "1"
     assert root.find("testsuite/testcase/failure").get("type") == "PACKAGE_CHANGED"
+    [finding] = cli(proto_repo, "check", "--format", "json").json()["findings"]
+    assert (finding["line"], finding["column"]) == (2, 1)      # the package statement
 
 
 def test_proto_invalid_schema_has_position(proto_repo, cli):
