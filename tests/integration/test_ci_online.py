@@ -184,3 +184,32 @@ def test_register_can_set_the_configured_level(cli, repo, registry_url):
     assert httpx.get(f"{registry_url}/config/money-value").json()["compatibilityLevel"] == "FULL"
     again = cli("register", "--set-compatibility", "--format", "json").json()
     assert all(s["findings"] == [] for s in again["subjects"])       # idempotent
+
+
+@pytest.mark.parametrize("module, ext, v1, v2, rule", [
+    ("serde.schemas.json_schema", "json",
+     '{"type": "object",\n "properties": {"a": {"type": "string"}},\n "additionalProperties": false}',
+     '{"type": "object",\n "properties": {"a": {"type": "integer"}},\n "additionalProperties": false}',
+     "TYPE_CHANGED"),
+    ("serde.schemas.protobuf", "proto",
+     'syntax = "proto3";\npackage acme;\nmessage A {\n  string a = 1;\n}\n',
+     'syntax = "proto3";\npackage acme;\nmessage A {\n  int64 a = 1;\n}\n',
+     "FIELD_SCALAR_KIND_CHANGED"),
+])
+def test_json_and_protobuf_online(capsys, monkeypatch, tmp_path, registry_url, module, ext, v1, v2, rule):
+    pytest.importorskip(module)
+    r = GitRepo(tmp_path / ext)
+    r.commit("v1", **{"schemawire.toml": config(f'topic = "t"\nfile = "s.{ext}"',
+                                                 extra=f'[registry]\nurl = "{registry_url}"'),
+                      f"s.{ext}": v1})
+    run = lambda *a: run_cli(capsys, monkeypatch, r.root, *a)  # noqa: E731
+    assert run("register").code == 0
+    assert run("register", "--format", "json").json()["subjects"][0]["status"] == "unchanged"
+    r.write(f"s.{ext}", v2)
+    data = run("check", "--against", "registry", "--format", "json").json()
+    assert data["exit_code"] == 1
+    [finding] = data["findings"]
+    assert finding["rule"] == rule
+    assert finding["line"] in (2, 4)      # the changed property / field, from the message's path
+    offline = run("check", "--format", "json").json()           # the same verdict offline, against git
+    assert [f["rule"] for f in offline["findings"]] == [rule]
