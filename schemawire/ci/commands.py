@@ -10,9 +10,10 @@ from pathlib import Path
 
 from schemawire.ci.config import Config, load_config
 from schemawire.ci.findings import CIError, Report
-from schemawire.ci.offline import Job, current_jobs, run_jobs
 from schemawire.ci.output import FORMATS, render
-from schemawire.ci.sources import DirSource, GitSource
+
+# The checkers and schema types load only when a CI command runs, so `schemawire registry`
+# does not pay for them at start-up.
 
 
 def _common(p: argparse.ArgumentParser) -> None:
@@ -82,11 +83,14 @@ def _config(args: argparse.Namespace, required: bool = True) -> Config | None:
 
 
 def cmd_validate(args: argparse.Namespace) -> Report:
+    from schemawire.ci.offline import current_jobs, run_jobs
     config = _config(args)
     return run_jobs("validate", current_jobs(config, config.select(args.subject)))
 
 
 def cmd_check(args: argparse.Namespace) -> Report:
+    from schemawire.ci.offline import Job, current_jobs, run_jobs
+    from schemawire.ci.sources import DirSource, GitSource
     config = _config(args)
     subjects = config.select(args.subject)
     against = args.against or ""
