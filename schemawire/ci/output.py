@@ -24,7 +24,9 @@ def _summary(report: Report) -> str:
     parts = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
     errors = sum(1 for f in report.findings if f.severity == ERROR)
     verdict = "FAILED" if report.exit_code else "passed"
-    return f"schemawire {report.command}: {verdict}: {len(report.results)} subject(s) ({parts or 'none'}); " \
+    against = {r.against for r in report.results if r.against}
+    where = f" against {against.pop()}" if len(against) == 1 else ""
+    return f"schemawire {report.command}: {verdict}: {len(report.results)} subject(s) ({parts or 'none'}){where}; " \
            f"{errors} error(s)"
 
 
