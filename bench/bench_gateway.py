@@ -344,22 +344,36 @@ def main() -> None:
             stop(p)
         broker.stop()
     text = table(results, rss, args.seconds)
-    print(text)
+    goals = targets(results)
+    print(text, goals, sep="\n\n")
     if args.write_readme:
-        write_readme(text)
+        write_readme(text, goals)
 
 
-def write_readme(text: str) -> None:
+def targets(results: list[Result]) -> str:
+    """The issue's two targets, checked against this run."""
+    by = {(r.name, r.batch, r.clients): r.records_per_s for r in results}
+    direct = by[("direct aiokafka", 100, 1)]
+    v2k, v2e = by[("v2 gateway, kafka log", 100, 1)], by[("v2 gateway, embedded log", 100, 1)]
+    ok = lambda good: "met" if good else "NOT met"  # noqa: E731
+    return (f"Targets (issue 7): v2 Avro in 100-record requests, one client, >= 0.75x direct aiokafka: "
+            f"{v2k / direct:.2f}x, {ok(v2k >= 0.75 * direct)}; the embedded log at least as fast as the Kafka "
+            f"path: {v2e:,.0f} vs {v2k:,.0f} records/s, {ok(v2e >= v2k)}.")
+
+
+def write_readme(text: str, goals: str) -> None:
     readme = ROOT / "bench" / "README.md"
     current = readme.read_text() if readme.exists() else ""
     cpu = platform.processor() or platform.machine()
+    load = os.getloadavg()[0]
     section = (
         "## gateway produce\n\n"
         "Gateway produce against direct aiokafka on the same Tansu broker (in-memory storage), same run. "
         "One topic partition; Avro records of 6 fields (~50 bytes encoded), sent by schema id. Reproduce with:\n\n"
         "    .venv/bin/python bench/bench_gateway.py --write-readme\n\n"
         f"Machine: {os.cpu_count()} CPUs ({cpu}), Python {platform.python_version()}. Gateways, registry, broker and "
-        "load generator share the machine.\n\n" + text + "\n")
+        f"load generator share the machine, which other jobs shared too (load average {load:.1f} at the end), "
+        "so ratios move by about +-0.2 from run to run.\n\n" + goals + "\n\n" + text + "\n")
     pattern = re.compile(r"## gateway produce\n.*?(?=\n## |\Z)", re.S)
     if pattern.search(current):
         current = pattern.sub(lambda _: section.rstrip("\n"), current)

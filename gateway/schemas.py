@@ -17,7 +17,7 @@ from gateway.errors import BadRequest, Forbidden, GatewayError, SerializingFaile
 from gateway.formats import FormatError, SchemaCodec, build_codec, parse_schema, record_name
 from serde.client.types import Schema, as_schema
 from serde.core import adrive, fetch_references
-from serde.errors import RegistryUnavailable, SchemaParseError, SchemaRegistryError, SerializationError
+from serde.errors import RegistryUnavailable, SchemaRegistryError, SerializationError
 
 STRATEGIES = ("topic", "record", "topic_record")
 V3_STRATEGIES = {"TOPIC_NAME": "topic", "RECORD_NAME": "record", "TOPIC_RECORD_NAME": "topic_record"}

@@ -16,7 +16,6 @@ from starlette.responses import Response
 from gateway.errors import (
     BadRequest,
     KeySchemaMissing,
-    MalformedBody,
     PartitionNotFound,
     PayloadTooLarge,
     Unprocessable,
@@ -156,4 +155,4 @@ async def produce(request: Request) -> Response:
     }, status, media)
 
 
-__all__ = ["produce", "bind", "encode_records", "MalformedBody"]
+__all__ = ["produce", "bind", "encode_records", "make_record"]

@@ -22,7 +22,6 @@ from starlette.types import Receive, Scope, Send
 from gateway.errors import (
     BatchError,
     GatewayError,
-    MalformedBody,
     PayloadTooLarge,
     RateLimited,
     Unprocessable,
@@ -282,4 +281,4 @@ async def produce_batch(request: Request) -> Response:
     return json_response({"successes": successes, "failures": failures}, 207)
 
 
-__all__ = ["produce", "produce_batch", "MalformedBody"]
+__all__ = ["produce", "produce_batch", "append_all"]

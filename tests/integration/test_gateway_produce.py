@@ -216,7 +216,7 @@ def test_schema_id_not_under_the_subject_is_42207(gw: Gateway, ck: CkClient) -> 
     body = r.json()
     assert body["error_code"] == 42207
     assert body["message"].startswith(
-        f"Error serializing message. Error when fetching schema version. subject = mine-value, schema = ")
+        "Error serializing message. Error when fetching schema version. subject = mine-value, schema = ")
     r = gw.v2("mine", "avro", {"value_schema_id": 999, "records": [{"value": {"id": 1, "name": "A"}}]})
     assert r.status_code == 422
     assert r.json()["error_code"] == 42207

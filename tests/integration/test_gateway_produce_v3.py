@@ -5,12 +5,10 @@ from __future__ import annotations
 import base64
 import json
 import socket
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
 from confluent_kafka.schema_registry import Schema
 from confluent_kafka.schema_registry import SchemaRegistryClient as CkClient
 from confluent_kafka.schema_registry.avro import AvroDeserializer as CkAvroDe
