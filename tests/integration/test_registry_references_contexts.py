@@ -431,3 +431,18 @@ def test_compatibility_resolves_references_of_both_sides(sr):
     assert "'/fields/0/type/fields/1'" in r.json()["message"]
     ok(sr.put("/config/person", json={"compatibility": "FORWARD"}))
     assert ok(register(sr, "person", PERSON, references=[ref(version=2)]))["id"] > 0
+
+
+def test_references_in_listings_and_lookup(sr):
+    a = reg_id(sr, "address", ADDRESS)
+    p = reg_id(sr, "person", PERSON, references=[ref()])
+    person_entity = {"subject": "person", "version": 1, "id": p, "references": [ref()], "schema": canon(PERSON)}
+    assert ok(sr.get("/schemas")) == [
+        {"subject": "address", "version": 1, "id": a, "schema": canon(ADDRESS)}, person_entity]
+    assert ok(sr.post("/subjects/person", json=body(PERSON, references=[ref()]))) == person_entity
+    # -1 is pinned before hashing, so it finds (and re-registers as) the same schema
+    assert ok(sr.post("/subjects/person", json=body(PERSON, references=[ref(version=-1)]))) == person_entity
+    assert reg_id(sr, "person", PERSON, references=[ref(version=-1)]) == p
+    assert ok(sr.get("/subjects/person/versions")) == [1]
+    # a reference to another version is another schema
+    assert_error(sr.post("/subjects/person", json=body(PERSON, references=[ref(version=2)])), 422, 42201)
