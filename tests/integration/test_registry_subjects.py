@@ -879,3 +879,44 @@ def test_empty_metadata_spellings_are_one_schema(sr):
     a = reg_id(sr, "a", S1, metadata={})
     assert reg_id(sr, "b", S1, metadata={"properties": {}}) == a
     assert reg_id(sr, "c", S1, metadata={"tags": {}, "properties": {}, "sensitive": []}) == a
+
+
+# ---------------------------------------------------------------- guid = MD5 identity hash (§5.3, §3.17)
+
+def _guid(text, refs=(), meta=None) -> str:
+    import hashlib
+    import struct
+    import uuid
+
+    m = hashlib.md5(text.encode())
+    for r in refs:
+        m.update(r["name"].encode() + r["subject"].encode() + struct.pack(">i", r["version"]))
+    if meta is not None:
+        m.update(b"\x01")
+        for k in sorted(meta.get("tags", {})):
+            m.update(k.encode())
+            for v in sorted(meta["tags"][k]):
+                m.update(v.encode())
+        for k in sorted(meta.get("properties", {})):
+            m.update(k.encode() + meta["properties"][k].encode())
+        for v in sorted(meta.get("sensitive", [])):
+            m.update(v.encode())
+    return str(uuid.UUID(bytes=m.digest()))
+
+
+def test_schema_by_guid(sr):
+    i = reg_id(sr, "s", S1)
+    assert ok(sr.get(f"/schemas/guids/{_guid(canon(S1))}")) == {"schema": canon(S1)}
+    j = reg_id(sr, "t", S1, metadata=M_UNSORTED)
+    assert j != i
+    got = ok(sr.get(f"/schemas/guids/{_guid(canon(S1), meta=M_UNSORTED)}"))
+    assert got["schema"] == canon(S1) and got["metadata"]["properties"] == {"a": "1", "b": "2"}
+    addr = rec("Address", "street")
+    reg_id(sr, "address", addr)
+    person = {"type": "record", "name": "Person", "fields": [{"name": "home", "type": "Address"}]}
+    refs = [{"name": "Address", "subject": "address", "version": 1}]
+    reg_id(sr, "person", person, references=refs)
+    got = ok(sr.get(f"/schemas/guids/{_guid(canon(person), refs=refs)}"))
+    assert got == {"schema": canon(person), "references": refs}
+    missing = "00000000-0000-0000-0000-000000000000"
+    assert_error(sr.get(f"/schemas/guids/{missing}"), 404, 40403, f"Schema {missing} not found")
