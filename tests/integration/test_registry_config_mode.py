@@ -512,3 +512,18 @@ def test_import_mode_identical_reregister_without_id_is_200(sr):
 def test_readonly_with_id_is_42205(sr):
     ok(sr.put("/mode/s", json={"mode": "READONLY"}))
     assert_error(register(sr, "s", S1, id=5), 422, 42205)
+
+
+def test_readonly_version_minus_one_compares_latest_only(sr):
+    # §3.4 step 4: with "version": -1 only the latest version takes the fast path, so an older
+    # identical schema reaches the mode check in READONLY
+    i1 = reg_id(sr, "s", S1)
+    i2 = reg_id(sr, "s", S2)
+    ok(sr.put("/mode/s", json={"mode": "READONLY"}))
+    assert_error(register(sr, "s", S1, version=-1), 422, 42205, read_only("s"))
+    assert ok(register(sr, "s", S2, version=-1)) == {"id": i2}
+    assert ok(register(sr, "s", S1)) == {"id": i1}
+    ok(sr.put("/mode/s", json={"mode": "READWRITE"}))
+    # in READWRITE it still finds the existing version (step 8): no new version
+    assert ok(register(sr, "s", S1, version=-1)) == {"id": i1}
+    assert ok(sr.get("/subjects/s/versions")) == [1, 2]
