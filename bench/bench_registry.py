@@ -60,6 +60,7 @@ class Server:
     proc: subprocess.Popen
     url: str
     ready_after: float  # seconds from process start to the first successful GET
+    ready_cpu: float = 0.0  # the server's CPU seconds at that point
 
     def peak_rss_mib(self) -> float:
         text = Path(f"/proc/{self.proc.pid}/status").read_text()
@@ -90,7 +91,9 @@ def start(argv: list[str], port: int, probe: str = "/", timeout: float = 120) ->
                 raise SystemExit(f"server exited with {proc.returncode}: {proc.stderr.read()}")
             try:
                 if client.get(url + probe).status_code == 200:
-                    return Server(proc, url, time.perf_counter() - t0)
+                    server = Server(proc, url, time.perf_counter() - t0)
+                    server.ready_cpu = server.cpu_seconds()
+                    return server
             except httpx.TransportError:
                 pass
             if time.perf_counter() - t0 > timeout:
@@ -402,24 +405,37 @@ def write_store(data: Path, count: int, subjects: int) -> None:
         store.close()
 
 
-def bench_startup(count: int, tmp: Path, profile: Path | None = None) -> dict[str, float]:
-    """Process start to the first answered GET, with `count` schemas stored and with none."""
-    empty = start_registry(tmp / "boot-empty", probe="/schemas/types")
-    empty.stop()
-    data = tmp / f"boot-{count}"
-    t = time.perf_counter()
-    write_store(data, count, subjects=count // 10)
-    written = time.perf_counter() - t
-    server = start_registry(data, probe=f"/schemas/ids/{count}", profile=profile)
-    try:
+def bench_startup(count: int, tmp: Path, profile: Path | None = None, tries: int = 3) -> dict[str, float]:
+    """Process start to the first answered GET, with `count` schemas stored and with none.
+
+    Best of `tries` starts each (the machine is shared), with the server's CPU time to that point.
+    """
+    def best(data: Path, probe: str, check=None) -> tuple[float, float, float]:
+        walls, cpus, rss = [], [], 0.0
+        for i in range(tries):
+            server = start_registry(data, probe=probe, profile=profile if i == 0 else None)
+            try:
+                walls.append(server.ready_after)
+                cpus.append(server.ready_cpu)
+                rss = max(rss, server.peak_rss_mib())
+                if check:
+                    check(server)
+            finally:
+                server.stop()
+        return min(walls), min(cpus), rss
+
+    def latest_is_last(server: Server) -> None:
         with httpx.Client(base_url=server.url) as c:
             r = c.get(f"/subjects/boot-{count // 10 - 1}/versions/latest")
             assert r.status_code == 200 and r.json()["id"] == count, r.text
-        return {"schemas": count, "write_s": written, "empty_s": empty.ready_after,
-                "ready_s": server.ready_after, "rss_mib": server.peak_rss_mib(),
-                "db_mib": (data / "registry.db").stat().st_size / 2**20}
-    finally:
-        server.stop()
+
+    empty_s, empty_cpu, _ = best(tmp / "boot-empty", "/schemas/types")
+    data = tmp / f"boot-{count}"
+    write_store(data, count, subjects=count // 10)
+    ready_s, ready_cpu, rss = best(data, f"/schemas/ids/{count}", latest_is_last)
+    return {"schemas": count, "empty_s": empty_s, "empty_cpu": empty_cpu, "ready_s": ready_s,
+            "ready_cpu": ready_cpu, "rss_mib": rss, "db_mib": (data / "registry.db").stat().st_size / 2**20,
+            "tries": tries}
 
 
 # -- report -------------------------------------------------------------------------------
@@ -447,12 +463,13 @@ def table(results: list[Result], startup: dict[str, float] | None) -> str:
             rows.append(row(r, ""))
     if startup:
         ok = " ✅" if startup["ready_s"] < TARGETS["startup_100k_s"] else " ❌ (target < 10 s)"
-        rows += ["", "| start-up | stored schemas | process start to first GET | empty data dir | ratio | "
-                     "server peak RSS MiB | db size MiB |",
-                 "|---|---:|---:|---:|---:|---:|---:|",
+        rows += ["", f"| start-up (best of {startup['tries']}) | stored schemas | process start to first GET "
+                     "| server CPU to first GET | empty data dir: wall / CPU | ratio (wall) | server peak RSS MiB "
+                     "| db size MiB |",
+                 "|---|---:|---:|---:|---:|---:|---:|---:|",
                  f"| schemawire registry | {startup['schemas']:,.0f} | {startup['ready_s']:.2f} s{ok} | "
-                 f"{startup['empty_s']:.2f} s | {startup['ready_s'] / startup['empty_s']:.1f}x | "
-                 f"{startup['rss_mib']:.0f} | {startup['db_mib']:.0f} |"]
+                 f"{startup['ready_cpu']:.2f} s | {startup['empty_s']:.2f} s / {startup['empty_cpu']:.2f} s | "
+                 f"{startup['ready_s'] / startup['empty_s']:.1f}x | {startup['rss_mib']:.0f} | {startup['db_mib']:.0f} |"]
     return "\n".join(rows)
 
 
