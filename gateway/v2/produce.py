@@ -18,6 +18,7 @@ from gateway.errors import (
     KeySchemaMissing,
     PartitionNotFound,
     PayloadTooLarge,
+    SerializingFailed,
     Unprocessable,
     ValueSchemaMissing,
 )
@@ -86,7 +87,11 @@ async def _resolve(gw: Gateway, fmt: str, topic: str, side: str, body: dict[str,
     if schema_id is not None and text is not None:
         raise BadRequest(f"Unsupported argument: {side}_schema and {side}_schema_id cannot be used together.")
     if schema_id is not None:
-        return await gw.resolver.by_id(topic, side, schema_id)
+        resolved = await gw.resolver.by_id(topic, side, schema_id)
+        if resolved.schema_type != TYPE_OF_FORMAT[fmt]:
+            raise SerializingFailed(f"Schema {schema_id} is a {resolved.schema_type} schema, but the request's "
+                                    f"embedded format is {fmt}.")
+        return resolved
     if text is not None:
         return await gw.resolver.by_text(topic, side, TYPE_OF_FORMAT[fmt], text)
     if any(r.get(side) is not None for r in records):

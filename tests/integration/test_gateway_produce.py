@@ -224,6 +224,16 @@ def test_schema_id_not_under_the_subject_is_42207(gw: Gateway, ck: CkClient) -> 
     assert gw.read("mine") == []
 
 
+def test_schema_id_of_another_format_is_42207(gw: Gateway, ck: CkClient) -> None:
+    from confluent_kafka.schema_registry import Schema
+
+    sid = ck.register_schema("fmt-value", Schema(ORDER_JSON, "JSON"))
+    r = gw.v2("fmt", "avro", {"value_schema_id": sid, "records": [{"value": {"id": 1, "amount": 1}}]})
+    assert (r.status_code, r.json()) == (422, {"error_code": 42207, "message": (
+        f"Error serializing message. Schema {sid} is a JSON schema, but the request's embedded format is avro.")})
+    assert gw.read("fmt") == []
+
+
 def test_missing_key_or_value_schema_is_42201_42202(gw: Gateway) -> None:
     r = gw.v2("t", "avro", {"value_schema": USER, "records": [{"key": "k", "value": {"id": 1, "name": "A"}}]})
     assert (r.status_code, r.json()) == (422, {
