@@ -482,3 +482,14 @@ def test_schemas_java_accepts_are_accepted(sr, schema):
 def test_unicode_names_are_valid(sr):
     schema = rec({"name": "\u00e9t\u00e9", "type": "string"}, name="R\u00e9l")
     assert ok(register(sr, "s", schema)) == {"id": 1}
+
+
+def test_explicit_nulls_mean_absent(sr):
+    nulls = {"schemaType": None, "references": None, "metadata": None, "ruleSet": None, "version": None, "id": None}
+    assert ok(sr.post("/subjects/s/versions", json={**body(GOOD), **nulls})) == {"id": 1}
+    assert ok(sr.post("/subjects/s", json={**body(GOOD), **nulls})) == {
+        "subject": "s", "version": 1, "id": 1, "schema": GOOD_TEXT}
+    assert ok(sr.post("/compatibility/subjects/s/versions/latest", json={**body(GOOD), **nulls})) == {
+        "is_compatible": True}
+    assert_error(sr.post("/subjects/t/versions", json={"schema": None}), 422, 42201, "Empty schema")
+    assert ok(sr.get("/subjects")) == ["s"]
