@@ -493,3 +493,12 @@ def test_explicit_nulls_mean_absent(sr):
         "is_compatible": True}
     assert_error(sr.post("/subjects/t/versions", json={"schema": None}), 422, 42201, "Empty schema")
     assert ok(sr.get("/subjects")) == ["s"]
+
+
+def test_default_body_limit_is_16_mib(sr):
+    limit = 16 * 1024 * 1024
+    r = sr.post("/subjects/s/versions", content=padded(limit + 1), headers={"Content-Type": V1})
+    assert r.status_code == 413
+    assert r.json()["error_code"] == 413
+    assert ok(sr.get("/subjects")) == []
+    assert ok(sr.post("/subjects/s/versions", content=padded(limit), headers={"Content-Type": V1})) == {"id": 1}
