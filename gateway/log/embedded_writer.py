@@ -1,0 +1,214 @@
+"""The embedded log's writer: the committed state it keeps per topic and partition, the jobs it takes, and
+the one queue it drains on one connection and one thread, committing each drain's appends and offset
+commits in one transaction (group commit)."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from gateway.log.base import LogError, TopicInfo
+from gateway.log.topic_config import DEFAULT_CONFIGS
+
+_MAX_DRAIN = 20000     # records gathered into one transaction at most
+_INSERT = "INSERT INTO records (tid, part, off, ts, maxts, cum, key, value, headers) VALUES (?,?,?,?,?,?,?,?,?)"
+
+
+@dataclass
+class Part:
+    """Committed state of one partition, as the writer left it."""
+
+    next: int = 0          # the offset the next record gets; never goes back
+    start: int = 0         # log start offset: records below it are gone or going
+    maxts: int = -1        # largest timestamp appended so far
+    total: int = 0         # bytes appended so far (cum of the last record)
+    start_bytes: int = 0   # cum of the record just below `start`
+    clean: int = 0         # records below this offset are known to be deleted already
+
+
+@dataclass
+class Topic:
+    tid: int
+    name: str
+    configs: dict[str, str]
+    parts: list[Part] = field(default_factory=list)
+
+    def info(self) -> TopicInfo:
+        return TopicInfo(self.name, len(self.parts), {**DEFAULT_CONFIGS, **self.configs})
+
+
+@dataclass
+class Append:
+    tid: int
+    rows: list[tuple[int, int, bytes | None, bytes | None, bytes | None, int]]  # part, ts, key, value, hdrs, size
+    future: asyncio.Future
+
+
+@dataclass
+class Commit:
+    offsets: list[tuple[str, str, int, int]]  # group, topic, partition, offset
+    future: asyncio.Future
+
+
+@dataclass
+class Admin:
+    """A write that runs alone in its own transaction: work(conn) in the writer thread, then apply(result) on the loop."""
+
+    work: Callable[[sqlite3.Connection], Any]
+    apply: Callable[[Any], Any]
+    future: asyncio.Future
+
+
+class Writer:
+    """The writer half of EmbeddedLog, which mixes it in and owns the attributes below."""
+
+    _closed: bool
+    _queue: asyncio.Queue | None
+    _topics: dict[str, Topic]
+    _wpool: ThreadPoolExecutor
+    _wconn: sqlite3.Connection
+
+    async def _submit(self, job: Append | Commit | Admin) -> Any:
+        if self._closed or self._queue is None:
+            raise LogError("The log is closed.", status=503, error_code=50302)
+        self._queue.put_nowait(job)
+        return await job.future
+
+    async def _writer(self) -> None:
+        """Drain the queue; appends and commits of one drain share a transaction, admin jobs run alone."""
+        assert self._queue is not None
+        loop, q = asyncio.get_running_loop(), self._queue
+        stop = False
+        while not stop:
+            jobs = [await q.get()]
+            count = 1
+            while not q.empty() and count < _MAX_DRAIN:
+                jobs.append(q.get_nowait())
+                count += len(jobs[-1].rows) if isinstance(jobs[-1], Append) else 1
+            stop = any(j is None for j in jobs)
+            jobs = [j for j in jobs if j is not None]
+            try:
+                group: list[Append | Commit] = []
+                for job in jobs + [None]:
+                    if job is None or isinstance(job, Admin):
+                        await self._run_group(loop, group)
+                        group = []
+                        if job is not None:
+                            await self._run_admin(loop, job)
+                    else:
+                        group.append(job)
+            except Exception as exc:  # noqa: BLE001 - never leave a caller waiting on a dead writer
+                for job in jobs:
+                    _settle(job.future, exc=LogError(f"Kafka error: {exc}", status=500, error_code=50002))
+
+    async def _run_admin(self, loop: asyncio.AbstractEventLoop, job: Admin) -> None:
+        try:
+            value = job.apply(await loop.run_in_executor(self._wpool, self._in_txn, job.work))
+        except Exception as exc:  # noqa: BLE001 - handed to the caller
+            _settle(job.future, exc=exc)
+        else:
+            _settle(job.future, value)
+
+    def _in_txn(self, work: Callable[[sqlite3.Connection], Any]) -> Any:
+        c = self._wconn
+        c.execute("BEGIN IMMEDIATE")
+        try:
+            result = work(c)
+            c.execute("COMMIT")
+        except BaseException:
+            c.execute("ROLLBACK")
+            raise
+        return result
+
+    async def _run_group(self, loop: asyncio.AbstractEventLoop, group: list[Append | Commit]) -> None:
+        tids = {t.tid: t for t in self._topics.values()}
+        live: list[Append | Commit] = []
+        base: dict[tuple[int, int], tuple[int, int, int]] = {}
+        for job in group:
+            if isinstance(job, Commit):
+                live.append(job)
+            elif job.tid not in tids:
+                _settle(job.future, exc=LogError("The topic was deleted while the records were queued.",
+                                                 status=404, error_code=40401))
+            else:
+                live.append(job)
+                for i in {row[0] for row in job.rows}:
+                    p = tids[job.tid].parts[i]
+                    base[(job.tid, i)] = (p.next, p.maxts, p.total)
+        if not live:
+            return
+        try:
+            results, pending = await loop.run_in_executor(self._wpool, self._write_group, live, base)
+        except Exception as exc:  # noqa: BLE001 - the whole transaction failed
+            err = LogError(f"Kafka error: the embedded log could not commit: {exc}", status=500, error_code=50002)
+            for job in live:
+                _settle(job.future, exc=err)
+            return
+        for (tid, part), (nxt, maxts, total) in pending.items():
+            p = tids[tid].parts[part]
+            p.next, p.maxts, p.total = nxt, maxts, total
+        for job, result in zip(live, results):
+            if isinstance(result, BaseException):
+                _settle(job.future, exc=LogError(f"Kafka error: {result}", status=500, error_code=50002))
+            else:
+                _settle(job.future, result)
+
+    def _write_group(self, jobs: list[Append | Commit], base: dict[tuple[int, int], tuple[int, int, int]]
+                     ) -> tuple[list[Any], dict[tuple[int, int], tuple[int, int, int]]]:
+        """One transaction for all these jobs; each job is all-or-nothing through its savepoint."""
+        c = self._wconn
+        pending: dict[tuple[int, int], tuple[int, int, int]] = {}
+        results: list[Any] = []
+        c.execute("BEGIN IMMEDIATE")
+        try:
+            for job in jobs:
+                if isinstance(job, Commit):
+                    err = _savepoint(c, "INSERT OR REPLACE INTO group_offsets (grp, topic, part, off) VALUES (?,?,?,?)",
+                                     job.offsets)
+                    results.append(err)
+                    continue
+                saved, tid = dict(pending), job.tid
+                rows, offsets = [], []
+                for part, ts, key, value, hdrs, size in job.rows:
+                    nxt, maxts, cum = pending.get((tid, part)) or base[(tid, part)]
+                    maxts = ts if ts > maxts else maxts
+                    cum += size
+                    rows.append((tid, part, nxt, ts, maxts, cum, key, value, hdrs))
+                    offsets.append(nxt)
+                    pending[(tid, part)] = (nxt + 1, maxts, cum)
+                err = _savepoint(c, _INSERT, rows)
+                if err is not None:
+                    pending = saved
+                results.append(offsets if err is None else err)
+            c.executemany("UPDATE partitions SET next_offset=?, max_ts=?, total_bytes=? WHERE tid=? AND part=?",
+                          [(n, m, t, tid, part) for (tid, part), (n, m, t) in pending.items()])
+            c.execute("COMMIT")
+        except BaseException:
+            if c.in_transaction:
+                c.execute("ROLLBACK")
+            raise
+        return results, pending
+
+
+def _settle(future: asyncio.Future, result: Any = None, exc: BaseException | None = None) -> None:
+    """Resolve a caller's future unless the caller has gone (cancelled) meanwhile."""
+    if not future.done():
+        if exc is not None:
+            future.set_exception(exc)
+        else:
+            future.set_result(result)
+
+
+def _savepoint(c: sqlite3.Connection, sql: str, rows: list[tuple[Any, ...]]) -> sqlite3.Error | None:
+    c.execute("SAVEPOINT j")
+    try:
+        c.executemany(sql, rows)
+    except sqlite3.Error as exc:
+        c.execute("ROLLBACK TO j")
+        c.execute("RELEASE j")
+        return exc
+    c.execute("RELEASE j")
+    return None
