@@ -16,176 +16,31 @@ Why it is shaped like this:
 from __future__ import annotations
 
 import asyncio
-import re
 import time
 from collections import OrderedDict, defaultdict
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka import errors as E
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
-from aiokafka.client import AIOKafkaClient, ConnectionGroup, CoordinationType
-from aiokafka.helpers import create_ssl_context
-from aiokafka.protocol.commit import OffsetCommitRequest, OffsetFetchRequest
+from aiokafka.client import AIOKafkaClient
 
-from gateway.log.base import (
-    Appended, LogError, PartitionNotFound, Record, StoredRecord, TopicExists, TopicInfo, TopicNotFound,
-)
-from gateway.log.embedded import validate_topic_name
+from gateway.log.base import Appended, LogError, PartitionNotFound, Record, TopicExists, TopicInfo, TopicNotFound
+from gateway.log.kafka_errors import log_error, record_error
+from gateway.log.kafka_offsets import GroupOffsets
+from gateway.log.kafka_options import client_kwargs, librdkafka_config
+from gateway.log.kafka_reads import Reader, Reads
 from gateway.log.partitioner import Partitioner
+from gateway.log.topic_config import validate_topic_name
 
 T = TypeVar("T")
 
-# Kafka-style client setting -> (aiokafka keyword, converter); "producer." / "client." prefixes are stripped.
-_COMMON = {
-    "client.id": ("client_id", str),
-    "request.timeout.ms": ("request_timeout_ms", int),
-    "metadata.max.age.ms": ("metadata_max_age_ms", int),
-    "retry.backoff.ms": ("retry_backoff_ms", int),
-    "connections.max.idle.ms": ("connections_max_idle_ms", int),
-    "security.protocol": ("security_protocol", str.upper),
-    "sasl.mechanism": ("sasl_mechanism", str.upper),
-    "sasl.mechanisms": ("sasl_mechanism", str.upper),
-    "sasl.username": ("sasl_plain_username", str),
-    "sasl.password": ("sasl_plain_password", str),
-}
-_PRODUCER = {
-    "acks": ("acks", lambda v: "all" if v in ("all", "-1") else int(v)),
-    "linger.ms": ("linger_ms", int),
-    "compression.type": ("compression_type", lambda v: None if v in ("none", "") else v),
-    "batch.size": ("max_batch_size", int),
-    "max.request.size": ("max_request_size", int),
-}
-_SSL = {"ssl.ca.location": "cafile", "ssl.truststore.location": "cafile", "ssl.certificate.location": "certfile",
-        "ssl.keystore.location": "certfile", "ssl.key.location": "keyfile", "ssl.key.password": "password"}
-_OTHER = {"enable.idempotence", "sasl.jaas.config", "ssl.endpoint.identification.algorithm", "bootstrap.servers"}
-_JAAS = re.compile(r'(username|password)\s*=\s*"((?:[^"\\]|\\.)*)"')
-
-
-def client_kwargs(options: dict[str, str]) -> tuple[dict[str, Any], dict[str, Any], bool | None]:
-    """Kafka-style settings -> (kwargs for every aiokafka client, producer-only kwargs, idempotence or None=auto).
-
-    Raises ValueError naming the first setting it does not know, so a typo fails at startup.
-    """
-    common: dict[str, Any] = {}
-    producer: dict[str, Any] = {}
-    ssl_files: dict[str, str] = {}
-    idempotence: bool | None = None
-    check_hostname = True
-    for raw, value in options.items():
-        key = raw
-        for prefix in ("producer.", "client."):
-            if key.startswith(prefix) and key[len(prefix):] in (_COMMON.keys() | _PRODUCER.keys() | _SSL.keys()
-                                                                | _OTHER):
-                key = key[len(prefix):]
-        value = str(value)
-        try:
-            if key in _COMMON:
-                name, conv = _COMMON[key]
-                common[name] = conv(value)
-            elif key in _PRODUCER:
-                name, conv = _PRODUCER[key]
-                producer[name] = conv(value)
-            elif key in _SSL:
-                ssl_files[_SSL[key]] = value
-            elif key == "enable.idempotence":
-                idempotence = value.lower() == "true"
-            elif key == "sasl.jaas.config":
-                for field, v in _JAAS.findall(value):
-                    common["sasl_plain_username" if field == "username" else "sasl_plain_password"] = v
-            elif key == "ssl.endpoint.identification.algorithm":
-                check_hostname = value.lower() not in ("", "none")
-            elif key != "bootstrap.servers":
-                raise ValueError(f"unknown Kafka client setting {raw!r}")
-        except (TypeError, ValueError) as exc:
-            if "unknown Kafka client setting" in str(exc):
-                raise
-            raise ValueError(f"invalid value {value!r} for Kafka client setting {raw!r}") from None
-    if ssl_files or common.get("security_protocol", "").endswith("SSL"):
-        ctx = create_ssl_context(**ssl_files)
-        ctx.check_hostname = check_hostname
-        common["ssl_context"] = ctx
-    if producer.get("acks", "all") != "all":
-        idempotence = False
-    return common, producer, idempotence
-
-
 _KNOWN_TTL = 10.0  # seconds a topic's partition count from metadata is trusted without asking again
 
-_RDKAFKA_KEYS = {"security.protocol", "sasl.mechanism", "sasl.mechanisms", "sasl.username", "sasl.password",
-                 "ssl.ca.location", "ssl.certificate.location", "ssl.key.location", "ssl.key.password",
-                 "ssl.endpoint.identification.algorithm", "client.id"}
 
-
-def librdkafka_config(bootstrap_servers: str, options: dict[str, str]) -> dict[str, str]:
-    """The connection part of Kafka-style settings, as librdkafka (confluent-kafka) spells it."""
-    config = {"bootstrap.servers": bootstrap_servers}
-    for raw, value in options.items():
-        key = raw.removeprefix("producer.").removeprefix("client.") if raw != "client.id" else raw
-        if key in _RDKAFKA_KEYS:
-            config[key] = str(value)
-        elif key == "sasl.jaas.config":
-            for field, v in _JAAS.findall(str(value)):
-                config[f"sasl.{field}"] = v
-    return config
-
-
-_AUTHN = (E.AuthenticationFailedError, E.SaslAuthenticationFailed, E.AuthenticationMethodNotSupported,
-          E.UnsupportedSaslMechanismError)
-_AUTHZ = (E.TopicAuthorizationFailedError, E.GroupAuthorizationFailedError, E.ClusterAuthorizationFailedError,
-          E.TransactionalIdAuthorizationFailed)
-_RETRIABLE = (E.KafkaTimeoutError, E.KafkaConnectionError, E.NodeNotReadyError, E.RequestTimedOutError,
-              E.NoBrokersAvailable, E.UnknownTopicOrPartitionError, E.LeaderNotAvailableError,
-              E.NotLeaderForPartitionError, E.StaleMetadata, TimeoutError, asyncio.TimeoutError)
-_BAD_REQUEST = (E.TopicAlreadyExistsError, E.InvalidPartitionsError, E.InvalidReplicationFactorError,
-                E.InvalidReplicationAssignmentError, E.InvalidConfigurationError, E.InvalidTopicError,
-                E.PolicyViolationError, E.UnsupportedVersionError)
-
-
-def record_error(exc: BaseException) -> tuple[int, str]:
-    """The REST Proxy's per-record (error_code, error) for a failed send (spec 2.6)."""
-    message = str(exc) or type(exc).__name__
-    if isinstance(exc, _AUTHN):
-        return 40101, message
-    if isinstance(exc, _AUTHZ):
-        return 40301, message
-    if isinstance(exc, _RETRIABLE) or getattr(exc, "retriable", False):
-        return 50003, message
-    return 50002, message
-
-
-def log_error(exc: BaseException) -> LogError:
-    """A whole-call failure as LogError with the REST Proxy's status and code (spec 1.4)."""
-    if isinstance(exc, LogError):
-        return exc
-    message = str(exc) or type(exc).__name__
-    if isinstance(exc, _AUTHN):
-        return LogError(message, status=401, error_code=40101)
-    if isinstance(exc, _AUTHZ):
-        return LogError(message, status=403, error_code=40301)
-    if isinstance(exc, E.TopicAlreadyExistsError):
-        return TopicExists(message)
-    if isinstance(exc, _BAD_REQUEST):
-        return LogError(message, status=400, error_code=40002)
-    if isinstance(exc, (TimeoutError, asyncio.TimeoutError)):
-        return LogError("Timed out waiting for the Kafka cluster.", status=500, error_code=50003)
-    if isinstance(exc, _RETRIABLE) or getattr(exc, "retriable", False):
-        return LogError(message, status=500, error_code=50003)
-    return LogError(f"Kafka error: {message}", status=500, error_code=50002)
-
-
-class _Reader:
-    """One group-less consumer assigned to one partition; `position` is where its next record starts."""
-
-    def __init__(self, consumer: AIOKafkaConsumer) -> None:
-        self.consumer = consumer
-        self.lock = asyncio.Lock()
-        self.position: int | None = None
-
-
-class KafkaLog:
+class KafkaLog(Reads, GroupOffsets):
     def __init__(self, bootstrap_servers: str, *, client_options: dict[str, str] | None = None,
                  default_partitions: int = 1, auto_create: bool = True, timeout: float = 10.0,
                  read_wait_ms: int = 100, max_readers: int = 32) -> None:
@@ -208,7 +63,7 @@ class KafkaLog:
         self._client: AIOKafkaClient | None = None
         self._offsets: AIOKafkaConsumer | None = None
         self._rdkafka_admin: Any = None
-        self._readers: OrderedDict[tuple[str, int], _Reader] = OrderedDict()
+        self._readers: OrderedDict[tuple[str, int], Reader] = OrderedDict()
         self._known: dict[str, tuple[int, float]] = {}  # topic -> (partitions, when seen)
         self._locks: dict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
         self._closed = False
@@ -517,150 +372,3 @@ class KafkaLog:
         batch.append(key=None, value=None, timestamp=r.timestamp, headers=list(r.headers))
         batch.close()
         return await producer.send_batch(batch, topic, partition=partition)
-
-    # ---- reads -----------------------------------------------------------------------------
-
-    async def _reader(self, topic: str, partition: int) -> _Reader:
-        key = (topic, partition)
-        reader = self._readers.get(key)
-        if reader is not None:
-            self._readers.move_to_end(key)
-            return reader
-        consumer = AIOKafkaConsumer(**self._common, group_id=None, enable_auto_commit=False,
-                                    auto_offset_reset="none", fetch_max_wait_ms=self.read_wait_ms)
-        try:
-            await self._bounded(consumer.start())
-        except BaseException:
-            await self._quietly(consumer)
-            raise
-        consumer.assign([TopicPartition(topic, partition)])
-        reader = self._readers.setdefault(key, _Reader(consumer))
-        if reader.consumer is not consumer:
-            await self._quietly(consumer)
-        while len(self._readers) > self.max_readers:
-            _, old = self._readers.popitem(last=False)
-            asyncio.create_task(self._quietly(old.consumer))
-        return reader
-
-    async def read(self, topic: str, partition: int, offset: int, *, max_records: int = 500,
-                   max_bytes: int | None = None) -> list[StoredRecord]:
-        """Records from `offset` on (from the log start when it is below it); waits up to read_wait_ms for the first."""
-        await self._check(topic, partition)
-        reader = await self._reader(topic, partition)
-        tp = TopicPartition(topic, partition)
-        async with reader.lock:
-            consumer = reader.consumer
-            seeked = reader.position != offset
-            if seeked:
-                consumer.seek(tp, offset)
-                reader.position = offset
-            try:
-                got = await self._fetch(consumer, tp, offset, max_records, seeked)
-            except LogError as exc:
-                reader.position = None
-                if not isinstance(exc.__cause__, E.OffsetOutOfRangeError):
-                    raise
-                start = await self.earliest(topic, partition)
-                if offset >= start:
-                    return []
-                consumer.seek(tp, start)
-                got = await self._fetch(consumer, tp, start, max_records, True)
-            out: list[StoredRecord] = []
-            used = 0
-            for m in got:
-                if max_bytes is not None:
-                    used += len(m.key or b"") + len(m.value or b"") + sum(len(v or b"") for _, v in m.headers)
-                    if used > max_bytes and out:
-                        break
-                out.append(StoredRecord(topic, partition, m.offset, m.key, m.value, tuple(m.headers), m.timestamp))
-            if len(out) < len(got):
-                reader.position = None  # the rest was consumed but not returned: seek next time
-            elif out:
-                reader.position = out[-1].offset + 1
-            return out
-
-    async def _fetch(self, consumer: AIOKafkaConsumer, tp: TopicPartition, offset: int, max_records: int,
-                     seeked: bool) -> list[Any]:
-        """Records available at the consumer's position. Right after a seek the first fetch for the new
-        position may still be on its way, so keep waiting while the broker's high watermark says
-        records exist past `offset` (bounded by `timeout`)."""
-        deadline = time.monotonic() + self.timeout
-        while True:
-            batch = await self._bounded(consumer.getmany(tp, timeout_ms=self.read_wait_ms, max_records=max_records))
-            got = batch.get(tp, [])
-            if got or not seeked:
-                return got
-            if time.monotonic() > deadline:
-                await self._cluster()  # nothing came for a whole timeout: fail if the broker is gone
-                return got
-            hw = consumer.highwater(tp)
-            if hw is not None and hw <= offset:
-                return got
-
-    async def earliest(self, topic: str, partition: int) -> int:
-        await self._check(topic, partition)
-        tp = TopicPartition(topic, partition)
-        return (await self._bounded((await self._ready_offsets()).beginning_offsets([tp])))[tp]
-
-    async def latest(self, topic: str, partition: int) -> int:
-        await self._check(topic, partition)
-        tp = TopicPartition(topic, partition)
-        return (await self._bounded((await self._ready_offsets()).end_offsets([tp])))[tp]
-
-    async def offset_for_time(self, topic: str, partition: int, timestamp: int) -> int | None:
-        await self._check(topic, partition)
-        tp = TopicPartition(topic, partition)
-        found = (await self._bounded((await self._ready_offsets()).offsets_for_times({tp: timestamp})))[tp]
-        return None if found is None else found.offset
-
-    # ---- group offsets ---------------------------------------------------------------------
-
-    async def _coordinator(self, group: str) -> tuple[AIOKafkaClient, int]:
-        client = await self._ready_client()
-        deadline = time.monotonic() + self.timeout
-        while True:
-            try:
-                return client, await self._bounded(client.coordinator_lookup(CoordinationType.GROUP, group))
-            except LogError as exc:
-                if exc.error_code != 50003 or time.monotonic() > deadline:
-                    raise
-                await asyncio.sleep(0.1)
-
-    async def commit(self, group: str, offsets: dict[tuple[str, int], int]) -> None:
-        """Commit as a client outside group management (generation -1), as Kafka's admin API does."""
-        if not offsets:
-            return
-        by_topic: dict[str, list[tuple[int, int, str]]] = defaultdict(list)
-        for (topic, partition), off in offsets.items():
-            by_topic[topic].append((partition, int(off), ""))
-        client, node = await self._coordinator(group)
-        request = OffsetCommitRequest(group, OffsetCommitRequest.DEFAULT_GENERATION_ID, "",
-                                      OffsetCommitRequest.DEFAULT_RETENTION_TIME, list(by_topic.items()))
-        resp = await self._bounded(client.send(node, request, group=ConnectionGroup.COORDINATION))
-        for topic, parts in resp.topics:
-            for partition, code in parts:
-                if code:
-                    err = E.for_code(code)
-                    if err is E.UnknownTopicOrPartitionError:
-                        raise TopicNotFound(topic)
-                    raise log_error(err(f"committing offsets of group {group!r} for {topic}-{partition}"))
-
-    async def committed(self, group: str, partitions: list[tuple[str, int]]) -> dict[tuple[str, int], int | None]:
-        out: dict[tuple[str, int], int | None] = {tp: None for tp in partitions}
-        if not partitions:
-            return out
-        by_topic: dict[str, list[int]] = defaultdict(list)
-        for topic, partition in partitions:
-            by_topic[topic].append(partition)
-        client, node = await self._coordinator(group)
-        resp = await self._bounded(client.send(node, OffsetFetchRequest(group, list(by_topic.items())),
-                                               group=ConnectionGroup.COORDINATION))
-        if getattr(resp, "error_code", 0):
-            raise log_error(E.for_code(resp.error_code)(f"fetching offsets of group {group!r}"))
-        for topic, parts in resp.topics:
-            for partition, off, _meta, code in parts:
-                if code and E.for_code(code) is not E.UnknownTopicOrPartitionError:
-                    raise log_error(E.for_code(code)(f"fetching offsets of group {group!r}"))
-                if (topic, partition) in out and off >= 0:
-                    out[(topic, partition)] = off
-        return out
