@@ -502,3 +502,12 @@ def test_default_body_limit_is_16_mib(sr):
     assert r.json()["error_code"] == 413
     assert ok(sr.get("/subjects")) == []
     assert ok(sr.post("/subjects/s/versions", content=padded(limit), headers={"Content-Type": V1})) == {"id": 1}
+
+
+@pytest.mark.xfail(strict=True, reason="bug (trivial): /schemas/ids/{id} path conversion differs from Java Integer")
+def test_schema_id_path_conversion_like_java(sr):
+    ok(register(sr, "s", GOOD))
+    # Integer.valueOf: a sign converts, overflow does not
+    assert ok(sr.get("/schemas/ids/+1")) == {"schema": GOOD_TEXT}
+    assert_error(sr.get("/schemas/ids/-1"), 404, 40403, "Schema -1 not found")
+    assert_error(sr.get("/schemas/ids/2147483648"), 404, 404, "HTTP 404 Not Found")
