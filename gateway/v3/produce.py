@@ -148,6 +148,7 @@ class _RecordStream(Response):
         """Validate and encode the records in `objs` into `batch`; errors become their lines."""
         gw = self.gw
         lines = batch.lines
+        memo: dict[tuple, Any] = {}  # schema resolutions shared by this chunk's records
         for obj in objs:
             if self.stop:
                 break
@@ -165,7 +166,7 @@ class _RecordStream(Response):
                 lines.append(stream_line(RateLimited()))
                 continue
             try:
-                prep = await prepare(gw, self.topic, bind(obj))
+                prep = await prepare(gw, self.topic, bind(obj), memo)
             except GatewayError as exc:
                 lines.append(stream_line(exc))
                 continue
@@ -260,13 +261,14 @@ async def produce_batch(request: Request) -> Response:
     client = request.client.host if request.client else ""
     failures: list[dict[str, Any]] = []
     ready: list[tuple[str, Prepared]] = []
+    memo: dict[tuple, Any] = {}
     for entry in entries:
         eid = entry["id"]
         if gw.limiter is not None and not gw.limiter.allow(client):
             failures.append({"id": eid, **stream_line(RateLimited())})
             continue
         try:
-            ready.append((eid, await prepare(gw, topic, {k: v for k, v in entry.items() if k != "id"})))
+            ready.append((eid, await prepare(gw, topic, {k: v for k, v in entry.items() if k != "id"}, memo)))
         except GatewayError as exc:
             failures.append({"id": eid, **stream_line(exc)})
     successes: list[dict[str, Any]] = []

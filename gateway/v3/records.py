@@ -14,14 +14,14 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
-from gateway.errors import BadRequest, MalformedBody, PartitionNotFound
+from gateway.errors import BadRequest, GatewayError, MalformedBody, PartitionNotFound
 from gateway.formats import TYPE_OF_FORMAT, V3_TYPE_OF_SCHEMA, FormatError
 from gateway.formats import binary as binary_format
 from gateway.formats import json as json_format
 from gateway.formats import string as string_format
 from gateway.http import check_fields, expect
 from gateway.log.base import Record
-from gateway.schemas import V3_STRATEGIES
+from gateway.schemas import V3_STRATEGIES, Resolved
 from gateway.v2.produce import make_record
 from gateway.state import Gateway
 
@@ -152,26 +152,44 @@ def _check_data(d: Any) -> dict[str, Any]:
     return d
 
 
-async def _side(gw: Gateway, topic: str, side: str, d: dict[str, Any]) -> tuple[bytes | None, dict[str, Any]]:
-    """Encode one side; returns its bytes and its description for the success line."""
+async def _side(gw: Gateway, topic: str, side: str, d: dict[str, Any],
+                memo: dict[tuple, Resolved | GatewayError] | None) -> tuple[bytes | None, dict[str, Any]]:
+    """Encode one side; returns its bytes and its description for the success line.
+
+    `memo` remembers resolutions for the records of one chunk, so a bulk body resolves its
+    schema (even "latest") once, not once per record.
+    """
     kind, data = d.get("type"), d.get("data")
     if kind in _SCHEMALESS:
         encoded = None if data is None else _encode(_SCHEMALESS[kind], data, side)
         return encoded, {"type": kind, "size": -1 if encoded is None else len(encoded)}
+    key = (side, kind, d.get("subject"), d.get("subject_name_strategy"), d.get("schema_id"),
+           d.get("schema_version"), d.get("schema"))
+    resolved = memo.get(key) if memo is not None else None
+    if resolved is None:
+        try:
+            resolved = await _resolve(gw, topic, side, d, kind)
+        except GatewayError as exc:  # one registry failure (or timeout) per chunk, not one per record
+            resolved = exc
+        if memo is not None:
+            memo[key] = resolved
+    if isinstance(resolved, GatewayError):
+        raise resolved
+    encoded = None if data is None else _encode(resolved.codec.encode, data, side)
+    return encoded, {"type": V3_TYPE_OF_SCHEMA[resolved.schema_type], "subject": resolved.subject,
+                     "schema_id": resolved.schema_id, "schema_version": resolved.version,
+                     "size": -1 if encoded is None else len(encoded)}
+
+
+async def _resolve(gw: Gateway, topic: str, side: str, d: dict[str, Any], kind: str | None) -> Resolved:
     strategy = V3_STRATEGIES.get(d.get("subject_name_strategy") or "")
     subject = d.get("subject")
     if kind in _SCHEMA_TYPES:
         schema_type = TYPE_OF_FORMAT[kind.lower()]
-        resolved = await gw.resolver.by_text(topic, side, schema_type, d["schema"], subject=subject, strategy=strategy)
-    elif d.get("schema_id") is not None:
-        resolved = await gw.resolver.by_id(topic, side, d["schema_id"], subject=subject, strategy=strategy)
-    else:
-        resolved = await gw.resolver.by_version(topic, side, d.get("schema_version"), subject=subject,
-                                                strategy=strategy)
-    encoded = None if data is None else _encode(resolved.encode, data, side)
-    return encoded, {"type": V3_TYPE_OF_SCHEMA[resolved.schema_type], "subject": resolved.subject,
-                     "schema_id": resolved.schema_id, "schema_version": resolved.version,
-                     "size": -1 if encoded is None else len(encoded)}
+        return await gw.resolver.by_text(topic, side, schema_type, d["schema"], subject=subject, strategy=strategy)
+    if d.get("schema_id") is not None:
+        return await gw.resolver.by_id(topic, side, d["schema_id"], subject=subject, strategy=strategy)
+    return await gw.resolver.by_version(topic, side, d.get("schema_version"), subject=subject, strategy=strategy)
 
 
 def _encode(enc: Any, data: Any, side: str) -> bytes:
@@ -192,7 +210,7 @@ def bind(obj: Any, extra: tuple[str, ...] = ()) -> dict[str, Any]:
     return obj
 
 
-async def prepare(gw: Gateway, topic: str, obj: dict[str, Any]) -> Prepared:
+async def prepare(gw: Gateway, topic: str, obj: dict[str, Any], memo: dict[tuple, Resolved | GatewayError] | None = None) -> Prepared:
     """Resolve, validate and encode one bound record (a partition past the end is the log's to refuse)."""
     p = obj.get("partition_id")
     if p is not None:
@@ -204,9 +222,9 @@ async def prepare(gw: Gateway, topic: str, obj: dict[str, Any]) -> Prepared:
     key = value = None
     kb = vb = None
     if obj.get("key") is not None:
-        kb, key = await _side(gw, topic, "key", _check_data(obj["key"]))
+        kb, key = await _side(gw, topic, "key", _check_data(obj["key"]), memo)
     if obj.get("value") is not None:
-        vb, value = await _side(gw, topic, "value", _check_data(obj["value"]))
+        vb, value = await _side(gw, topic, "value", _check_data(obj["value"]), memo)
     return Prepared(make_record(kb, vb, p, headers, ts), key, value, ts)
 
 

@@ -242,3 +242,17 @@ def test_partition_past_the_end_fails_alone_in_a_batch(gw: Gateway) -> None:  # 
     assert [x["error_code"] for x in lines] == [200, 40402, 200]
     assert lines[1] == {"error_code": 40402, "message": "Partition not found."}
     assert [r.value for r in read_back(gw.log_path, "past")] == [b"a", b"c"]
+
+
+def test_registry_unreachable_is_a_42207_line_per_record(tmp_path: Path) -> None:
+    from tests.conftest import free_port
+
+    server, log_path = start_gateway(tmp_path, f"http://127.0.0.1:{free_port()}")
+    with server, httpx.Client(base_url=server.url, timeout=30) as http:
+        body = '{"value": {"schema_id": 1, "data": 1}}' * 3 + '{"value": {"type": "STRING", "data": "ok"}}'
+        r = http.post(RECORDS.format("down"), content=body, headers={"content-type": "application/json"})
+        lines = [json.loads(x) for x in r.content.split(b"\r\n") if x]
+        assert [x["error_code"] for x in lines] == [422, 422, 422, 200]
+        assert lines[0]["message"] == ("Error: 42207 : Error serializing message. Error when fetching schema by id. "
+                                       "schemaId = 1")
+    assert [r.value for r in read_back(log_path, "down")] == [b"ok"]
