@@ -329,7 +329,10 @@ class Registry(Settings):
                 if mine != theirs:
                     continue
             previous.append(Previous(v.version, self.parsed(ctx, v.id), self._plugin(rec.schema_type).check))
-        messages = check(level, parsed, self._plugin(schema_type).check, previous, policy=policy)
+        try:
+            messages = check(level, parsed, self._plugin(schema_type).check, previous, policy=policy)
+        except SchemaParseError as exc:  # a checker that needs more of the schema than parsing did
+            raise errors.invalid_schema(f"Invalid schema of type {schema_type}, details: {exc}") from None
         self._verdicts[key] = messages
         if len(self._verdicts) > VERDICT_CACHE:
             self._verdicts.popitem(last=False)
@@ -382,11 +385,11 @@ class Registry(Settings):
             refs = self._pin_references(ctx, req.references)
             normalize = normalize or bool(config.get("normalize"))
             parsed = self._parse(ctx, req.schema_type, req.schema, refs, validate=False, normalize=normalize)
+            messages = self._check(subject, parsed, req.schema_type, config, live, req.metadata)
         except errors.RegistryError as exc:
             if verbose and exc.error_code == 42201:
                 return {"is_compatible": False, "messages": [exc.message]}
             raise
-        messages = self._check(subject, parsed, req.schema_type, config, live, req.metadata)
         out: dict[str, Any] = {"is_compatible": not messages}
         if verbose:
             out["messages"] = messages

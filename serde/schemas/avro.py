@@ -230,8 +230,9 @@ class _Parser:
         return fld
 
     def check_name(self, name: str) -> None:
-        if self.validate and not _NAME.match(name):
-            raise SchemaParseError(f"Illegal name: {name}")
+        """Names are checked on every parse, as Java's parser does; `validate` adds defaults."""
+        if not _NAME.match(name):
+            raise SchemaParseError(f"Illegal name: {name!r}")
 
 
 def _text(data: dict, key: str) -> str | None:
