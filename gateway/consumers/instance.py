@@ -21,7 +21,7 @@ from gateway.groups import TP, GroupCoordinator
 from gateway.log.base import LogError, PartitionNotFound, StoredRecord, TopicNotFound
 
 BEGINNING, END = -2, -1  # pending seeks, as Kafka's ListOffsets sentinels
-_PER_READ = 2000         # records read from one partition per log call
+_PER_READ = 5000         # records read from one partition per log call
 
 
 class Instance:
