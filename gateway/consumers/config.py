@@ -25,6 +25,7 @@ class ServerDefaults:
     fetch_min_bytes: int = -1            # fetch.min.bytes (the proxy's, not Kafka's)
     max_bytes: int = 64 * 1024 * 1024    # consumer.request.max.bytes
     auto_offset_reset: str = "latest"    # Kafka's default
+    record_extras: bool = False          # opt-in: `timestamp` and `headers` on consumed records
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,8 @@ log = logging.getLogger("schemawire.gateway.consumers")
 _ENV = {"instance_timeout_ms": "SCHEMAWIRE_CONSUMER_INSTANCE_TIMEOUT_MS",
         "request_timeout_ms": "SCHEMAWIRE_CONSUMER_REQUEST_TIMEOUT_MS",
         "fetch_min_bytes": "SCHEMAWIRE_CONSUMER_FETCH_MIN_BYTES",
-        "max_bytes": "SCHEMAWIRE_CONSUMER_REQUEST_MAX_BYTES"}
+        "max_bytes": "SCHEMAWIRE_CONSUMER_REQUEST_MAX_BYTES",
+        "record_extras": "SCHEMAWIRE_CONSUMER_RECORD_EXTRAS"}
 
 
 def _is_kafka(the_log: Any) -> bool:
@@ -117,9 +118,10 @@ class ConsumerManager:
         return [i for (g, _), i in sorted(self.instances.items()) if g == group]
 
 
-def configure(app: Any, **settings: int | str) -> None:
+def configure(app: Any, **settings: int | str | bool) -> None:
     """Consumer settings for `app` (before it starts): instance_timeout_ms, request_timeout_ms,
-    fetch_min_bytes, max_bytes, auto_offset_reset; the rest keep their defaults."""
+    fetch_min_bytes, max_bytes, auto_offset_reset, record_extras (opt-in `timestamp` and `headers`
+    on consumed records); the rest keep their defaults."""
     app.state.consumer_settings = dict(settings)
 
 
@@ -127,7 +129,8 @@ def _defaults(app: Any) -> ServerDefaults:
     settings: dict[str, Any] = {}
     for name, env in _ENV.items():
         if env in os.environ:
-            settings[name] = int(os.environ[env])
+            raw = os.environ[env]
+            settings[name] = raw.lower() in ("1", "true", "yes") if name == "record_extras" else int(raw)
     settings.update(getattr(app.state, "consumer_settings", {}) or {})
     return ServerDefaults(**settings)
 

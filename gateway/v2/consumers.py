@@ -219,13 +219,28 @@ async def committed(request: Request) -> Response:
     inst = _instance(request)
     raw = await _body(request)
     if raw is None:
-        raise PartitionNotFound()
-    body = _object(raw, ("partitions",), "ConsumerCommittedRequest")
-    parts = [(i["topic"], i["partition"]) for i in _partitions(body.get("partitions"), "partitions")]
+        parts = _query_partitions(request)  # beyond Confluent: for clients that cannot send a GET body
+        if not parts:
+            raise PartitionNotFound()
+    else:
+        body = _object(raw, ("partitions",), "ConsumerCommittedRequest")
+        parts = [(i["topic"], i["partition"]) for i in _partitions(body.get("partitions"), "partitions")]
     async with inst.lock:
         found = await inst.committed(parts)
     return json_response({"offsets": [{"topic": t, "partition": p, "offset": off, "metadata": ""}
                                       for (t, p), off in found.items() if off is not None]}, 200, media)
+
+
+def _query_partitions(request: Request) -> list[tuple[str, int]]:
+    """`?topic=t&partition=0[&topic=...&partition=...]`, paired in order."""
+    topics = request.query_params.getlist("topic")
+    partitions = request.query_params.getlist("partition")
+    if len(topics) != len(partitions):
+        raise PartitionNotFound()
+    try:
+        return [(t, int(p)) for t, p in zip(topics, partitions)]
+    except ValueError:
+        raise PartitionNotFound() from None
 
 
 # ---- records ---------------------------------------------------------------------------------------
@@ -303,7 +318,7 @@ async def records(request: Request) -> Response:
     max_bytes = _query_int(request, "max_bytes")
     limit = mgr.defaults.max_bytes if max_bytes is None or max_bytes <= 0 else min(max_bytes, mgr.defaults.max_bytes)
     async with inst.lock:
-        body = await fetch(inst, mgr.decoders, timeout_ms=wait, max_bytes=limit)
+        body = await fetch(inst, mgr.decoders, timeout_ms=wait, max_bytes=limit, extras=mgr.defaults.record_extras)
     inst.touch()
     return Response(body, status_code=200, media_type=rtype)
 

@@ -454,3 +454,30 @@ def test_avro_reader_gives_avro_json_for_every_type() -> None:
                                         "u": {"string": "x"}, "la": [], "sa": [], "next": None}}}
     with pytest.raises(ValueError):
         json_reader(schema)(buf.getvalue() + b"\x00", 5)
+
+
+def test_opt_in_timestamp_and_headers_and_query_form_of_committed_offsets(
+        tmp_path: Path, registry_url: str) -> None:
+    with start(tmp_path, registry_url, record_extras=True) as server, \
+            httpx.Client(base_url=server.url, timeout=30) as http:
+        api = Api(http)
+        api.produce_v3("hx", [{"value": {"type": "JSON", "data": 1}, "timestamp": "2026-01-02T03:04:05.678Z",
+                               "headers": [{"name": "h", "value": b64(b"v")}, {"name": "n", "value": None}]},
+                              {"value": {"type": "JSON", "data": 2}, "timestamp": "2026-01-02T03:04:06.000Z"}])
+        name = api.create("hg", format="json", **{"auto.offset.reset": "earliest", "fetch.min.bytes": 1})
+        api.assign("hg", name, [("hx", 0)])
+        assert api.drain("hg", name, "json", want=2) == [
+            {"topic": "hx", "key": None, "value": 1, "partition": 0, "offset": 0, "timestamp": 1767323045678,
+             "headers": [{"key": "h", "value": "dg=="}, {"key": "n", "value": None}]},
+            {"topic": "hx", "key": None, "value": 2, "partition": 0, "offset": 1, "timestamp": 1767323046000}]
+        api.v2("POST", api.inst("hg", name) + "/offsets", {"offsets": [{"topic": "hx", "partition": 0, "offset": 1}]})
+        r = http.get(api.inst("hg", name) + "/offsets", params={"topic": "hx", "partition": 0})
+        assert r.json() == {"offsets": [{"topic": "hx", "partition": 0, "offset": 2, "metadata": ""}]}
+    # off by default: the exact v2 shape
+    with start(tmp_path / "plain", registry_url) as server, httpx.Client(base_url=server.url, timeout=30) as http:
+        api = Api(http)
+        api.produce_v3("hx", [{"value": {"type": "JSON", "data": 1}, "headers": [{"name": "h", "value": "dg=="}]}])
+        name = api.create("hg", format="json", **{"auto.offset.reset": "earliest", "fetch.min.bytes": 1})
+        api.assign("hg", name, [("hx", 0)])
+        assert api.drain("hg", name, "json", want=1) == [
+            {"topic": "hx", "key": None, "value": 1, "partition": 0, "offset": 0}]
