@@ -17,6 +17,7 @@ import re
 import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from importlib import resources
 from pathlib import Path
 
@@ -47,8 +48,15 @@ class Compiled:
     root: descriptor_pb2.FileDescriptorProto  # without source info
     files: tuple[descriptor_pb2.FileDescriptorProto, ...]  # imports first, root last
     pool: descriptor_pool.DescriptorPool
-    hints: TypeHints  # empty unless the root came as .proto text
     from_text: bool
+    # The text root with protoc's source info, and its text: read only for canonical
+    # text, so a compatibility check or a decoder never pays for it.
+    hint_source: tuple[descriptor_pb2.FileDescriptorProto, str] | None = None
+
+    @cached_property
+    def hints(self) -> TypeHints:
+        """Type names, options and defaults as written; empty unless the root came as .proto text."""
+        return TypeHints() if self.hint_source is None else written_hints(*self.hint_source)
 
 
 def builtin_include() -> Path:
@@ -107,7 +115,7 @@ def compile_schema(text: str, dependencies: Mapping[str, str]) -> Compiled:
             files = _run_protoc(base, [root_name])
             restore_map_entries(files, entry_options)
             root_with_info = files[-1]
-            hints = written_hints(root_with_info, text)
+            hint_source = (root_with_info, text)
             root = _strip_text_artifacts(root_with_info)
             files = files[:-1]
             from_text = True
@@ -117,7 +125,7 @@ def compile_schema(text: str, dependencies: Mapping[str, str]) -> Compiled:
             imports = list(root_fdp.dependency)
             files = _run_protoc(base, imports) if imports else []
             restore_map_entries(files, entry_options)
-            root, hints, from_text = root_fdp, TypeHints(), False
+            root, hint_source, from_text = root_fdp, None, False
     originals = {n: f for n, f in decoded.items() if f is not None}
     deps: list[descriptor_pb2.FileDescriptorProto] = []
     seen: set[str] = set()
@@ -129,7 +137,7 @@ def compile_schema(text: str, dependencies: Mapping[str, str]) -> Compiled:
         f.ClearField("source_code_info")
         deps.append(f)
     pool = _build_pool(deps, root)
-    return Compiled(root, tuple(deps) + (root,), pool, hints, from_text)
+    return Compiled(root, tuple(deps) + (root,), pool, from_text, hint_source)
 
 
 def _check_import_name(name: str) -> None:
