@@ -10,19 +10,15 @@ started, so nothing is lost.
 
 from __future__ import annotations
 
-import base64
 import time
 from typing import Any
 
 import orjson
 
 from gateway.formats.decode import DecodeFailed, Decoders, json_value
+from gateway.formats.decode import binary as _b64
 from gateway.groups import TP
 from gateway.log.base import StoredRecord
-
-
-def _b64(data: bytes | None) -> str | None:
-    return None if data is None else base64.b64encode(data).decode()
 
 
 async def _decode(records: list[StoredRecord], fmt: str, decoders: Decoders, extras: bool) -> list[dict[str, Any]]:

@@ -8,7 +8,6 @@ Tansu cannot answer offsets-for-time or end offsets after multi-record batches c
 
 from __future__ import annotations
 
-import json
 import time
 import uuid
 from collections.abc import Iterator
