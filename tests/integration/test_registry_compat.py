@@ -602,3 +602,18 @@ def test_reserved_field_conflict_and_removal(sr):
     # without validateFields none of this is checked
     ok(sr.put("/config/s", json={"validateFields": False}))
     ok(register(sr, "s", with_x))
+
+
+def test_large_old_schema_is_truncated_in_messages(sr):
+    big = record(*[field(f"f{i}", "string", doc="x" * 50) for i in range(300)])
+    assert len(canon(big)) > 20 * 1024
+    reg_id(sr, "s", big)
+    new = record(*big["fields"], field("zz", "int"))
+    msgs = ok(check(sr, "s", new, verbose="true"))["messages"]
+    old = [m for m in msgs if m.startswith("{oldSchema: ")]
+    assert len(old) == 1
+    assert old[0].startswith("{oldSchema: <truncated> '" + canon(big)[:1000])
+    assert len(old[0]) < 11 * 1024
+    r = register(sr, "s", new)
+    assert_error(r, 409, 409)
+    assert len(r.json()["message"]) < 12 * 1024
