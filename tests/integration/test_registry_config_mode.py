@@ -527,3 +527,19 @@ def test_readonly_version_minus_one_compares_latest_only(sr):
     # in READWRITE it still finds the existing version (step 8): no new version
     assert ok(register(sr, "s", S1, version=-1)) == {"id": i1}
     assert ok(sr.get("/subjects/s/versions")) == [1, 2]
+
+
+def test_subject_config_without_level_reads_server_default(sr):
+    # §5.2 quirk (7.x): a stored config without a level gets the server default, not the global level
+    ok(sr.put("/config", json={"compatibility": "FULL"}))
+    ok(sr.put("/config/s", json={"normalize": True}))
+    expected = {"compatibilityLevel": "BACKWARD", "normalize": True}
+    assert ok(sr.get("/config/s")) == expected
+    assert ok(sr.get("/config/s", params={"defaultToGlobal": "true"})) == expected
+    assert ok(sr.delete("/config/s")) == expected
+
+
+def test_delete_global_config_returns_all_keys(sr):
+    ok(sr.put("/config", json={"compatibility": "FULL", "normalize": True, "compatibilityGroup": "g"}))
+    assert ok(sr.delete("/config")) == {"compatibilityLevel": "FULL", "normalize": True, "compatibilityGroup": "g"}
+    assert ok(sr.get("/config")) == {"compatibilityLevel": "BACKWARD"}
