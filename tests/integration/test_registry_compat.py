@@ -617,3 +617,25 @@ def test_large_old_schema_is_truncated_in_messages(sr):
     r = register(sr, "s", new)
     assert_error(r, 409, 409)
     assert len(r.json()["message"]) < 12 * 1024
+
+
+def test_forward_enum_and_type_messages(sr):
+    set_level(sr, "s", "FORWARD")
+    reg_id(sr, "s", record(field("e", enum(["A", "B"])), field("n", "int")))
+    new = record(field("e", enum(["A", "B", "C"])), field("n", "long"))
+    msgs = ok(check(sr, "s", new, verbose="true"))["messages"]
+    assert msgs[:2] == [
+        "{errorType:'MISSING_ENUM_SYMBOLS', description:'The old schema is missing enum symbols '[C]' at path "
+        "'/fields/0/type/symbols' in the new schema', additionalInfo:'[C]'}",
+        "{errorType:'TYPE_MISMATCH', description:'The type (path '/fields/1/type') of a field in the old schema "
+        "does not match with the new schema', additionalInfo:'reader type: INT not compatible with writer type: LONG'}",
+    ]
+    assert msgs[2:] == ["{oldSchemaVersion: 1}", "{oldSchema: '" + canon(record(field("e", enum(["A", "B"])),
+                                                                                 field("n", "int"))) + "'}",
+                        "{validateFields: 'false', compatibility: 'FORWARD'}"]
+
+
+def test_missing_enum_symbols_are_sorted_and_joined_like_java(sr):
+    reg_id(sr, "s", record(field("e", enum(["D", "A", "C", "B"]))))
+    msgs = ok(check(sr, "s", record(field("e", enum(["A"]))), verbose="true"))["messages"]
+    assert "additionalInfo:'[B, C, D]'" in msgs[0]
