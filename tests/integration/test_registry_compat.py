@@ -639,3 +639,23 @@ def test_missing_enum_symbols_are_sorted_and_joined_like_java(sr):
     reg_id(sr, "s", record(field("e", enum(["D", "A", "C", "B"]))))
     msgs = ok(check(sr, "s", record(field("e", enum(["A"]))), verbose="true"))["messages"]
     assert "additionalInfo:'[B, C, D]'" in msgs[0]
+
+
+@pytest.mark.parametrize("old,new,compatible", [
+    # names compare unqualified, also inside unions
+    (["null", {"type": "record", "name": "R", "namespace": "a", "fields": [field("x", "int")]}],
+     ["null", {"type": "record", "name": "R", "namespace": "b", "fields": [field("x", "int")]}], True),
+    (["null", {"type": "record", "name": "R", "namespace": "a", "fields": [field("x", "int")]}],
+     ["null", {"type": "record", "name": "S", "namespace": "a", "fields": [field("x", "int")]}], False),
+    # a reader alias must match the writer's full name
+    ({"type": "record", "name": "R", "namespace": "a", "fields": []},
+     {"type": "record", "name": "S", "namespace": "b", "aliases": ["a.R"], "fields": []}, True),
+    ({"type": "record", "name": "R", "namespace": "a", "fields": []},
+     {"type": "record", "name": "S", "namespace": "b", "aliases": ["R"], "fields": []}, False),
+    # long -> float and long -> double promotions
+    ("long", "float", True), ("long", "double", True), ("double", "float", False),
+    ({"type": "fixed", "name": "F", "size": 4}, {"type": "fixed", "name": "F", "size": 4, "aliases": ["G"]}, True),
+])
+def test_backward_name_rules(sr, old, new, compatible):
+    reg_id(sr, "s", json.dumps(old))
+    assert ok(check(sr, "s", json.dumps(new))) == {"is_compatible": compatible}
