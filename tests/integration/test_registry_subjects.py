@@ -928,3 +928,14 @@ def test_register_without_normalize_finds_normalized_version(sr):
     # the stored text is the normalized form; the canonical form is the same Avro schema
     assert reg_id(sr, "s", NS_REC) == i
     assert ok(sr.get("/subjects/s/versions")) == [1]
+
+
+def test_get_schemas_latest_only_skips_soft_deleted_latest(sr):
+    i1 = reg_id(sr, "b", S1)
+    reg_id(sr, "b", S2)
+    soft_delete(sr, "b", 2)
+    assert ok(sr.get("/schemas", params={"latestOnly": "true"})) == [
+        {"subject": "b", "version": 1, "id": i1, "schema": canon(S1)}]
+    ok(sr.delete("/subjects/b"))
+    assert ok(sr.get("/schemas", params={"latestOnly": "true"})) == []
+    assert ok(sr.get("/schemas")) == []
