@@ -10,6 +10,7 @@ request starts with them).
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from aiokafka import TopicPartition
@@ -129,7 +130,13 @@ class KafkaInstance(Instance):
     # ---- fetch -----------------------------------------------------------------------------
 
     async def poll(self, budget: int | None, wait_ms: int) -> tuple[list[StoredRecord], bool]:
-        """What the consumer has (waiting up to `wait_ms` for the first record), cut at `budget` bytes."""
+        """What the consumer has (waiting up to `wait_ms` for the first record), cut at `budget` bytes.
+
+        Without partitions (nothing subscribed or assigned, or the group join still under way in
+        aiokafka's background) getmany would wait past any timeout, so that case just waits a step."""
+        if not self.consumer.assignment():
+            await asyncio.sleep(min(max(wait_ms, 0), 50) / 1000)
+            return [], False
         batch = await self._call(self.consumer.getmany(timeout_ms=max(wait_ms, 0), max_records=_MAX_POLL))
         out: list[StoredRecord] = []
         used, full = 0, False

@@ -168,6 +168,9 @@ def test_commit_resume_and_replay_by_offset_on_kafka(api: Api) -> None:
     group = f"c-{uuid.uuid4().hex[:6]}"
     inst = api.create(group, format="json", **{"auto.offset.reset": "earliest", "auto.commit.enable": "false",
                                                "fetch.min.bytes": 1})
+    t = time.monotonic()
+    assert api.records(group, inst, "json", timeout=300) == []  # nothing assigned yet: an empty answer in time
+    assert time.monotonic() - t < 3
     api.assign(group, inst, [(name, 0)])
     assert [r["value"] for r in api.drain(group, inst, "json", want=5)] == [0, 1, 2, 3, 4]
     r = api.v2("POST", api.inst(group, inst) + "/offsets", {"offsets": [{"topic": name, "partition": 0, "offset": 1}]})
