@@ -6,6 +6,8 @@ decided once: a handler gets a parsed body or a GatewayError.
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -95,14 +97,47 @@ async def read_body(request: Request, max_body: int) -> bytes:
     return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
 
+# orjson reads integers beyond 64 bits as floats; a body that may hold one is read exactly instead
+BIG_INT = re.compile(rb"\d{19,}")
+
+
+def _no_constants(name: str) -> Any:
+    raise ValueError(f"Non-standard token '{name}'")
+
+
 def parse_json(body: bytes) -> Any:
-    """orjson, with Jackson's wording for an empty body and a short reason for malformed JSON."""
+    """orjson, with Jackson's wording for an empty body and a short reason for malformed JSON.
+
+    Integers of 19 digits or more go through the stdlib parser, which keeps them exact
+    (orjson would turn one past 64 bits into a float and change the data).
+    """
     if not body.strip():
         raise MalformedBody("No content to map due to end-of-input")
+    if BIG_INT.search(body):
+        try:
+            return json.loads(body, parse_constant=_no_constants)
+        except RecursionError:
+            raise MalformedBody("Unexpected character in JSON: nesting too deep") from None
+        except ValueError as exc:  # JSONDecodeError, UnicodeDecodeError, NaN/Infinity
+            raise MalformedBody(f"Unexpected character in JSON: {exc}") from None
     try:
         return orjson.loads(body)
     except orjson.JSONDecodeError as exc:
         raise MalformedBody(f"Unexpected character in JSON: {exc}") from None
+
+
+def dumps_exact(value: Any) -> bytes:
+    """Compact JSON bytes: orjson, or the stdlib for what orjson refuses (integers past 64 bits).
+
+    Raises TypeError or ValueError for what is not JSON at all (lone surrogates).
+    """
+    try:
+        return orjson.dumps(value)
+    except TypeError:
+        try:
+            return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+        except UnicodeEncodeError as exc:
+            raise ValueError(f"string is not valid UTF-8: {exc.reason}") from None
 
 
 def check_fields(obj: Mapping[str, Any], known: tuple[str, ...], entity: str) -> None:

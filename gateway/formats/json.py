@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-import orjson
-
 from gateway.formats import FormatError
+from gateway.http import dumps_exact
 
 
 def encode(data: Any) -> bytes:
     try:
-        return orjson.dumps(data)
-    except TypeError as exc:  # pragma: no cover - parsed JSON always serializes
+        return dumps_exact(data)
+    except (TypeError, ValueError) as exc:
         raise FormatError(f"data is not JSON: {exc}") from None

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-import orjson
-
 from gateway.formats import FormatError
+from gateway.http import dumps_exact
 from serde.errors import SerializationError
 from serde.wire import id_prefix
 
@@ -30,8 +29,8 @@ class JsonSchemaCodec:
         if not valid:
             self._explain(data)
         try:
-            return self.prefix + orjson.dumps(data)
-        except TypeError as exc:
+            return self.prefix + dumps_exact(data)
+        except (TypeError, ValueError) as exc:
             raise FormatError(f"data is not JSON: {exc}") from None
 
     def _explain(self, data: Any) -> None:

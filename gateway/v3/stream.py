@@ -19,6 +19,8 @@ from typing import Any
 
 import orjson
 
+from gateway.http import BIG_INT
+
 _BOUNDARY = re.compile(rb"\}[ \t\r\n]*\{")
 _WS = re.compile(r"[ \t\r\n]*")
 _BACKOFF_FROM = 64 * 1024  # smaller pending objects are retried on every chunk (interactive streams)
@@ -59,7 +61,7 @@ class ObjectStream:
         if not self._buf.strip():
             self._buf = b""
             return []
-        fast = self._fast(final)
+        fast = None if BIG_INT.search(self._buf) else self._fast(final)  # orjson would round big integers
         return fast if fast is not None else self._exact(final)
 
     def _fast(self, final: bool) -> list[Any] | None:

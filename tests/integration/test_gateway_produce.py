@@ -454,3 +454,19 @@ def test_protobuf_inline_schema_registers_under_the_topic_subject(gw: Gateway, c
     r = gw.v2("events", "protobuf", {"value_schema": proto, "records": [{"value": {"nam": "x"}}]})
     assert r.status_code == 400
     assert r.json()["message"].startswith('Bad Request: Message type "demo.Event" has no field named "nam"')
+
+
+def test_integers_past_64_bits_are_kept_exact(gw: Gateway) -> None:
+    big = 123456789012345678901234567890
+    r = gw.http.post("/topics/big", headers={"content-type": V2.format("json")},
+                     content=b'{"records": [{"value": {"n": %d, "x": 1.5}}]}' % big)
+    assert r.status_code == 200
+    assert [x.value for x in gw.read("big")] == [b'{"n":%d,"x":1.5}' % big]
+    r = gw.http.post("/topics/big2", headers={"content-type": V2.format("avro")},
+                     content=b'{"value_schema": "\\"long\\"", "records": [{"value": %d}]}' % big)
+    assert (r.status_code, r.json()) == (400, {
+        "error_code": 400, "message": f"Bad Request: Numeric value ({big}) out of range of long (records[0].value)"})
+    r = gw.http.post("/v3/clusters/c/topics/big/records", headers={"content-type": "application/json"},
+                     content=b'{"value": {"type": "JSON", "data": [%d]}}' % big)
+    assert json.loads(r.content)["error_code"] == 200
+    assert gw.read("big")[1].value == b"[%d]" % big
