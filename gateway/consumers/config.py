@@ -26,6 +26,7 @@ class ServerDefaults:
     max_bytes: int = 64 * 1024 * 1024    # consumer.request.max.bytes
     auto_offset_reset: str = "latest"    # Kafka's default
     record_extras: bool = False          # opt-in: `timestamp` and `headers` on consumed records
+    node_routing: bool = False           # opt-in: generated ids name this node; others redirect (routing.py)
 
 
 @dataclass(frozen=True)
@@ -38,7 +39,7 @@ class InstanceConfig:
     request_timeout_ms: int
 
 
-def parse_create(body: Any, defaults: ServerDefaults) -> InstanceConfig:
+def parse_create(body: Any, defaults: ServerDefaults, generated: str | None = None) -> InstanceConfig:
     """The instance settings from a create body (None or {} = defaults); Confluent's 400/422/42204/40001."""
     if body is None:
         body = {}
@@ -69,7 +70,8 @@ def parse_create(body: Any, defaults: ServerDefaults) -> InstanceConfig:
     if min_bytes < -1:
         raise ConsumerConfigConstraint(f"fetch.min.bytes must be >= -1, got {min_bytes}")
     wait = _int(body, ("consumer.request.timeout.ms", "requestWaitMs"), defaults.request_timeout_ms)
-    return InstanceConfig(name or f"rest-consumer-{uuid.uuid4()}", fmt.lower(), reset, auto_commit, min_bytes, wait)
+    name = name or generated or f"rest-consumer-{uuid.uuid4()}"
+    return InstanceConfig(name, fmt.lower(), reset, auto_commit, min_bytes, wait)
 
 
 def _int(body: dict[str, Any], names: tuple[str, ...], default: int) -> int:

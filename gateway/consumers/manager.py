@@ -28,7 +28,9 @@ _ENV = {"instance_timeout_ms": "SCHEMAWIRE_CONSUMER_INSTANCE_TIMEOUT_MS",
         "request_timeout_ms": "SCHEMAWIRE_CONSUMER_REQUEST_TIMEOUT_MS",
         "fetch_min_bytes": "SCHEMAWIRE_CONSUMER_FETCH_MIN_BYTES",
         "max_bytes": "SCHEMAWIRE_CONSUMER_REQUEST_MAX_BYTES",
-        "record_extras": "SCHEMAWIRE_CONSUMER_RECORD_EXTRAS"}
+        "record_extras": "SCHEMAWIRE_CONSUMER_RECORD_EXTRAS",
+        "node_routing": "SCHEMAWIRE_CONSUMER_NODE_ROUTING"}
+_FLAGS = ("record_extras", "node_routing")
 
 
 def _is_kafka(the_log: Any) -> bool:
@@ -121,7 +123,7 @@ class ConsumerManager:
 def configure(app: Any, **settings: int | str | bool) -> None:
     """Consumer settings for `app` (before it starts): instance_timeout_ms, request_timeout_ms,
     fetch_min_bytes, max_bytes, auto_offset_reset, record_extras (opt-in `timestamp` and `headers`
-    on consumed records); the rest keep their defaults."""
+    on consumed records), node_routing (opt-in, see routing.py); the rest keep their defaults."""
     app.state.consumer_settings = dict(settings)
 
 
@@ -130,7 +132,7 @@ def _defaults(app: Any) -> ServerDefaults:
     for name, env in _ENV.items():
         if env in os.environ:
             raw = os.environ[env]
-            settings[name] = raw.lower() in ("1", "true", "yes") if name == "record_extras" else int(raw)
+            settings[name] = raw.lower() in ("1", "true", "yes") if name in _FLAGS else int(raw)
     settings.update(getattr(app.state, "consumer_settings", {}) or {})
     return ServerDefaults(**settings)
 

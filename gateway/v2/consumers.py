@@ -15,10 +15,11 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from gateway.consumers.config import parse_create
-from gateway.consumers.errors import FormatMismatch
+from gateway.consumers.errors import FormatMismatch, InstanceNotFound
 from gateway.consumers.fetch import fetch
 from gateway.consumers.instance import BEGINNING, END
 from gateway.consumers.manager import manager
+from gateway.consumers.routing import new_name, redirect_if_elsewhere
 from gateway.errors import MalformedBody, NotAcceptable, PartitionNotFound, Unprocessable, UnsupportedMediaType
 from gateway.http import V2_JSON, check_fields, expect, json_response, media_type, parse_json, read_body
 from gateway.http import v2_response_type
@@ -67,7 +68,13 @@ def _partitions(items: Any, field: str, extra: tuple[str, ...] = (), entity: str
 
 def _instance(request: Request) -> Any:
     p = request.path_params
-    return manager(request.app).get(p["group"], p["instance"])
+    mgr = manager(request.app)
+    try:
+        return mgr.get(p["group"], p["instance"])
+    except InstanceNotFound:
+        if mgr.defaults.node_routing:
+            redirect_if_elsewhere(request, p["instance"], request.app.state.gateway.base_url(request))
+        raise
 
 
 def _no_content() -> Response:
@@ -80,9 +87,9 @@ async def create(request: Request) -> Response:
     media = v2_response_type(request.headers.get("accept"))
     group = request.path_params["group"]
     mgr = manager(request.app)
-    cfg = parse_create(await _body(request), mgr.defaults)
-    await mgr.create(group, cfg)
     base = request.app.state.gateway.base_url(request)
+    cfg = parse_create(await _body(request), mgr.defaults, new_name(base) if mgr.defaults.node_routing else None)
+    await mgr.create(group, cfg)
     return json_response({"instance_id": cfg.name,
                           "base_uri": f"{base}/consumers/{group}/instances/{cfg.name}"}, 200, media)
 
@@ -90,7 +97,8 @@ async def create(request: Request) -> Response:
 async def delete(request: Request) -> Response:
     v2_response_type(request.headers.get("accept"))
     p = request.path_params
-    await manager(request.app).delete(p["group"], p["instance"])
+    inst = _instance(request)
+    await manager(request.app).delete(p["group"], inst.name)
     return _no_content()
 
 

@@ -177,9 +177,9 @@ def test_a_record_that_cannot_be_decoded_is_408_and_nothing_is_consumed(api: Api
         assert r.status_code == 408
         assert r.json()["error_code"] == 40801
         assert r.json()["message"].startswith("Error deserializing JSON message")
-    avro = api.create("g", format="avro", **{"auto.offset.reset": "earliest", "fetch.min.bytes": 1})
-    api.subscribe("g", avro, ["bad"])  # not framed at all
-    r = api.http.get(api.inst("g", avro) + "/records", headers={"accept": FMT.format("avro")})
+    avro = api.create("g2", format="avro", **{"auto.offset.reset": "earliest", "fetch.min.bytes": 1})
+    api.subscribe("g2", avro, ["bad"])  # not framed at all
+    r = api.http.get(api.inst("g2", avro) + "/records", headers={"accept": FMT.format("avro")})
     assert (r.status_code, r.json()) == (408, {"error_code": 40801,
                                                "message": "Error deserializing message: Unknown magic byte!"})
 
@@ -481,3 +481,33 @@ def test_opt_in_timestamp_and_headers_and_query_form_of_committed_offsets(
         api.assign("hg", name, [("hx", 0)])
         assert api.drain("hg", name, "json", want=1) == [
             {"topic": "hx", "key": None, "value": 1, "partition": 0, "offset": 0}]
+
+
+def _node(tmp_path: Path, registry_url: str) -> ServerThread:
+    """A gateway whose --advertised-url is its own address, with node routing on."""
+    from tests.conftest import free_port
+
+    port = free_port()
+    server = start(tmp_path, registry_url, advertised_url=f"http://127.0.0.1:{port}", node_routing=True)
+    server.port = server.server.config.port = port
+    return server
+
+
+def test_opt_in_node_routing_redirects_a_request_to_the_node_that_owns_the_instance(
+        tmp_path: Path, registry_url: str) -> None:
+    with _node(tmp_path / "a", registry_url) as a, _node(tmp_path / "b", registry_url) as b, \
+            httpx.Client(base_url=a.url, timeout=30) as on_a, httpx.Client(base_url=b.url, timeout=30) as on_b:
+        r = on_a.post("/consumers/g", content=b"{}", headers={"content-type": V2_JSON})
+        name, base_uri = r.json()["instance_id"], r.json()["base_uri"]
+        assert base_uri == f"{a.url}/consumers/g/instances/{name}"
+        r = on_b.get(f"/consumers/g/instances/{name}/subscription")
+        assert r.status_code == 307
+        assert r.headers["location"] == f"{a.url}/consumers/g/instances/{name}/subscription"
+        r = on_b.get(f"/consumers/g/instances/{name}/records", params={"timeout": 10}, follow_redirects=True)
+        assert (r.status_code, r.json()) == (200, [])
+        assert on_b.delete(f"/consumers/g/instances/{name}", follow_redirects=True).status_code == 204
+        r = on_a.get(f"/consumers/g/instances/{name}/subscription")  # its own id, gone: no redirect loop
+        assert (r.status_code, r.json()["error_code"]) == (404, 40403)
+        on_a.post("/consumers/g", json={"name": "named"}, headers={"content-type": V2_JSON})
+        r = on_b.get("/consumers/g/instances/named/subscription")  # a client-given name cannot be routed
+        assert (r.status_code, r.json()["error_code"]) == (404, 40403)
