@@ -499,8 +499,9 @@ def write_readme(section: str) -> None:
     path = ROOT / "bench" / "README.md"
     text = path.read_text() if path.exists() else "# Benchmarks\n"
     pattern = re.compile(r"^## registry\n.*?(?=^## |\Z)", re.S | re.M)
-    if pattern.search(text):
-        text = pattern.sub(lambda _: section, text, count=1)
+    match = pattern.search(text)
+    if match:
+        text = text[:match.start()] + section.rstrip("\n") + "\n\n" + text[match.end():]
     else:
         text = text.rstrip("\n") + "\n\n" + section
     path.write_text(text.rstrip("\n") + "\n")
