@@ -37,7 +37,12 @@ class KafkaInstance(Instance):
         self.manual = False
 
     async def start(self) -> None:
-        await self._call(self.consumer.start())
+        """Connect within the log's call timeout (a broker that is down fails the create, not hangs it)."""
+        try:
+            await self._call(asyncio.wait_for(self.consumer.start(), float(getattr(self.log, "timeout", 10.0))))
+        except BaseException:
+            await self.close()
+            raise
 
     async def _call(self, aw: Any) -> Any:
         try:
@@ -46,7 +51,7 @@ class KafkaInstance(Instance):
             raise IllegalState(str(exc)) from None
         except LogError:
             raise
-        except (E.KafkaError, OSError, TimeoutError) as exc:
+        except (E.KafkaError, OSError, TimeoutError, asyncio.TimeoutError) as exc:
             raise log_error(exc) from exc
 
     # ---- membership ----------------------------------------------------------------------
