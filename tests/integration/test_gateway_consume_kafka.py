@@ -189,3 +189,53 @@ def test_commit_resume_and_replay_by_offset_on_kafka(api: Api) -> None:
     assert [r["value"] for r in api.drain(group, again, "json", want=3)] == [2, 3, 4]  # from the committed offset
     r = api.v2("POST", api.inst(group, again) + "/positions", {"offsets": [{"topic": name, "partition": 1, "offset": 0}]})
     assert (r.status_code, r.json()["error_code"]) == (409, 40903)
+
+
+def test_an_instance_shares_partitions_with_an_ordinary_kafka_consumer(api: Api, kafka_broker: str) -> None:  # noqa: F811
+    import asyncio
+    import threading
+
+    from aiokafka import AIOKafkaConsumer
+
+    name = topic("mixed")
+    create_topic(api, name, 2)
+    group = f"mx-{uuid.uuid4().hex[:6]}"
+    inst = api.create(group, **{"auto.offset.reset": "earliest", "fetch.min.bytes": 1})
+    api.subscribe(group, inst, [name])
+    state: dict[str, Any] = {"assigned": set(), "got": [], "stop": False}
+
+    async def member() -> None:  # a plain aiokafka consumer in the same group, outside the gateway
+        c = AIOKafkaConsumer(name, bootstrap_servers=kafka_broker, group_id=group, auto_offset_reset="earliest")
+        await c.start()
+        try:
+            while not state["stop"]:
+                batch = await c.getmany(timeout_ms=100)
+                state["assigned"] = {tp.partition for tp in c.assignment()}
+                state["got"] += [(m.partition, m.value) for msgs in batch.values() for m in msgs]
+        finally:
+            await c.stop()
+
+    thread = threading.Thread(target=lambda: asyncio.run(member()), daemon=True)
+    thread.start()
+    try:
+        deadline = time.monotonic() + 40
+        while True:
+            api.records(group, inst, timeout=50)
+            mine = {p for _, p in api.assignments(group, inst)}
+            if len(mine) == 1 and len(state["assigned"]) == 1 and mine | state["assigned"] == {0, 1}:
+                break
+            assert time.monotonic() < deadline, (mine, state["assigned"])
+            time.sleep(0.2)
+        for p in range(2):
+            api.v2("POST", f"/topics/{name}/partitions/{p}", {"records": [{"value": b64(f"p{p}".encode())}]},
+                   **{"content-type": "application/vnd.kafka.binary.v2+json"})
+        got = api.drain(group, inst, want=1, limit=15)
+        assert [(r["partition"], r["value"]) for r in got] == [(p, b64(f"p{p}".encode())) for p in mine]
+        deadline = time.monotonic() + 15
+        while not state["got"]:
+            assert time.monotonic() < deadline
+            time.sleep(0.1)
+        assert state["got"] == [(p, f"p{p}".encode()) for p in state["assigned"]]
+    finally:
+        state["stop"] = True
+        thread.join(15)
