@@ -4,8 +4,8 @@ Timing, as Confluent's KafkaConsumerReadTask: the wait is min(`timeout` query, t
 consumer.request.timeout.ms); the request returns when that wait is over, when the next record
 would not fit in `max_bytes`, or as soon as the bytes collected reach the instance's
 `fetch.min.bytes` (when set, >= 0). Sizes are raw key + value bytes. A record that cannot be
-decoded fails the whole request (408/40801) and the positions go back to where the request
-started, so nothing is lost.
+decoded fails the whole request (408/40801), as does a failure of the log, and the positions go
+back to where the request started, so nothing is lost.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from typing import Any
 
 import orjson
 
-from gateway.formats.decode import DecodeFailed, Decoders, json_value
+from gateway.formats.decode import Decoders, json_value
 from gateway.formats.decode import binary as _b64
 from gateway.groups import TP
 from gateway.log.base import StoredRecord
@@ -74,7 +74,7 @@ async def fetch(inst: Any, decoders: Decoders, *, timeout_ms: int, max_bytes: in
                 break
             if time.monotonic() >= deadline:
                 break
-    except DecodeFailed:
+    except Exception:  # a decode failure (408) or a log failure: nothing of this request was delivered
         inst.rewind(first)
         raise
     return orjson.dumps(body)
