@@ -256,7 +256,8 @@ which the client parses) or one `getmany` (direct). Reproduce with:
     .venv/bin/python bench/bench_consume.py --write-readme
 
 Machine: {cpus} CPUs ({platform.machine()}), Python {platform.python_version()}. Gateways, registry,
-broker and readers share the machine.
+broker and readers share the machine, which other jobs shared too (load average {os.getloadavg()[0]:.1f}
+at the end): compare rows of one run, not runs.
 
 {table}
 
