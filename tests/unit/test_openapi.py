@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+import json
 import re
 from pathlib import Path
 from typing import Any
@@ -191,3 +192,124 @@ def test_every_ref_resolves(spec):
                 walk(value)
 
     walk(spec)
+
+
+# -- the live registry answers as the contract says ---------------------------------------
+
+RECORD = json.dumps({"type": "record", "name": "Order", "fields": [{"name": "id", "type": "string"}]})
+EVOLVED = json.dumps({"type": "record", "name": "Order", "fields": [
+    {"name": "id", "type": "string"}, {"name": "total", "type": "long"}]})
+V1 = "application/vnd.schemaregistry.v1+json"
+
+
+def _cases(guid: str) -> list[tuple[str, str, str, dict[str, Any], int]]:
+    """(method, documented path, concrete path, request kwargs, expected status), run in order."""
+    schema = {"json": {"schema": RECORD}}
+    return [
+        ("GET", "/", "/", {}, 200),
+        ("POST", "/", "/", {"json": {"any": 1}}, 200),
+        ("GET", "/schemas/types", "/schemas/types", {}, 200),
+        ("POST", "/subjects/{subject}/versions", "/subjects/a/versions", schema, 200),
+        ("POST", "/subjects/{subject}/versions", "/subjects/a/versions", {"json": {"schema": "{nope"}}, 422),
+        ("POST", "/subjects/{subject}/versions", "/subjects/a/versions",
+         {"content": b"{bad", "headers": {"Content-Type": V1}}, 400),
+        ("POST", "/subjects/{subject}/versions", "/subjects/a/versions",
+         {"content": b"{}", "headers": {"Content-Type": "text/plain"}}, 415),
+        ("POST", "/subjects/{subject}/versions", "/subjects/a/versions", {}, 422),
+        ("POST", "/subjects/{subject}/versions", "/subjects/__GLOBAL/versions", schema, 422),
+        ("POST", "/subjects/{subject}/versions", "/subjects/a/versions", {"json": {"schema": EVOLVED}}, 409),
+        ("GET", "/schemas/ids/{id}", "/schemas/ids/1", {"params": {"fetchMaxId": "true"}}, 200),
+        ("GET", "/schemas/ids/{id}", "/schemas/ids/999", {}, 404),
+        ("GET", "/schemas/ids/{id}/schema", "/schemas/ids/1/schema", {}, 200),
+        ("GET", "/schemas/ids/{id}/schema", "/schemas/ids/999/schema", {}, 404),
+        ("GET", "/schemas/ids/{id}/subjects", "/schemas/ids/1/subjects", {}, 200),
+        ("GET", "/schemas/ids/{id}/subjects", "/schemas/ids/999/subjects", {}, 404),
+        ("GET", "/schemas/ids/{id}/versions", "/schemas/ids/1/versions", {}, 200),
+        ("GET", "/schemas/guids/{guid}", f"/schemas/guids/{guid}", {}, 200),
+        ("GET", "/schemas/guids/{guid}", "/schemas/guids/00000000-0000-0000-0000-000000000000", {}, 404),
+        ("GET", "/schemas", "/schemas", {}, 200),
+        ("GET", "/subjects", "/subjects", {}, 200),
+        ("GET", "/subjects", "/subjects", {"headers": {"Accept": "text/html"}}, 406),
+        ("GET", "/subjects/{subject}/versions", "/subjects/a/versions", {}, 200),
+        ("GET", "/subjects/{subject}/versions", "/subjects/zz/versions", {}, 404),
+        ("GET", "/subjects/{subject}/versions/{version}", "/subjects/a/versions/1", {}, 200),
+        ("GET", "/subjects/{subject}/versions/{version}", "/subjects/a/versions/abc", {}, 422),
+        ("GET", "/subjects/{subject}/versions/{version}", "/subjects/a/versions/5", {}, 404),
+        ("GET", "/subjects/{subject}/versions/{version}/schema", "/subjects/a/versions/latest/schema", {}, 200),
+        ("GET", "/subjects/{subject}/versions/{version}/referencedby", "/subjects/a/versions/1/referencedby", {},
+         200),
+        ("POST", "/subjects/{subject}", "/subjects/a", schema, 200),
+        ("POST", "/subjects/{subject}", "/subjects/a", {"json": {"schema": EVOLVED}}, 404),
+        ("POST", "/compatibility/subjects/{subject}/versions", "/compatibility/subjects/a/versions",
+         {"json": {"schema": EVOLVED}, "params": {"verbose": "true"}}, 200),
+        ("POST", "/compatibility/subjects/{subject}/versions/{version}", "/compatibility/subjects/a/versions/latest",
+         schema, 200),
+        ("POST", "/compatibility/subjects/{subject}/versions/{version}", "/compatibility/subjects/a/versions/9",
+         schema, 404),
+        ("GET", "/config", "/config", {}, 200),
+        ("PUT", "/config", "/config", {"json": {"compatibility": "FULL"}}, 200),
+        ("PUT", "/config", "/config", {"json": {"compatibility": "SIDEWAYS"}}, 422),
+        ("GET", "/config/{subject}", "/config/a", {}, 404),
+        ("PUT", "/config/{subject}", "/config/a", {"json": {"compatibility": "NONE"}}, 200),
+        ("GET", "/config/{subject}", "/config/a", {}, 200),
+        ("DELETE", "/config/{subject}", "/config/a", {}, 200),
+        ("DELETE", "/config/{subject}", "/config/a", {}, 404),
+        ("DELETE", "/config", "/config", {}, 200),
+        ("GET", "/mode", "/mode", {}, 200),
+        ("PUT", "/mode", "/mode", {"json": {"mode": "SIDEWAYS"}}, 422),
+        ("GET", "/mode/{subject}", "/mode/a", {}, 404),
+        ("PUT", "/mode/{subject}", "/mode/a", {"json": {"mode": "READONLY"}}, 200),
+        ("DELETE", "/subjects/{subject}/versions/{version}", "/subjects/a/versions/1", {}, 422),
+        ("DELETE", "/mode/{subject}", "/mode/a", {}, 200),
+        ("DELETE", "/mode/{subject}", "/mode/a", {}, 404),
+        ("PUT", "/mode", "/mode", {"json": {"mode": "READWRITE"}}, 200),
+        ("DELETE", "/mode", "/mode", {}, 200),
+        ("DELETE", "/subjects/{subject}/versions/{version}", "/subjects/a/versions/1", {}, 200),
+        ("DELETE", "/subjects/{subject}/versions/{version}", "/subjects/a/versions/1", {}, 404),
+        ("DELETE", "/subjects/{subject}", "/subjects/a", {"params": {"permanent": "true"}}, 200),
+        ("DELETE", "/subjects/{subject}", "/subjects/a", {}, 404),
+        ("GET", "/contexts", "/contexts", {}, 200),
+        ("GET", "/v1/metadata/id", "/v1/metadata/id", {}, 200),
+        ("GET", "/v1/metadata/version", "/v1/metadata/version", {}, 200),
+    ]
+
+
+def _validator(spec: dict[str, Any], schema: dict[str, Any]):
+    from jsonschema import Draft202012Validator
+
+    # "#/components/..." references resolve against this root, which carries the components.
+    return Draft202012Validator({**schema, "components": spec["components"]})
+
+
+@pytest.mark.parametrize("api", [7, pytest.param(8, marks=pytest.mark.registry_api(8))], ids=["7.x", "8.x"])
+def test_live_answers_match_the_contract(spec, sr, api):
+    from registry.identity import schema_guid
+
+    ops = registry_operations(spec)
+    canonical = '{"type":"record","name":"Order","fields":[{"name":"id","type":"string"}]}'
+    covered = set()
+    for method, template, path, kwargs, status in _cases(schema_guid(canonical)):
+        pattern = "^" + re.sub(r"\\\{(\w+)\\\}", lambda m: "[^/]+" if m.group(1) != "subject" else ".+",
+                               re.escape(template)) + "$"
+        assert re.match(pattern, path), (template, path)
+        op = ops[(template, method)]
+        covered.add((template, method))
+        r = sr.request(method, path, **kwargs)
+        where = f"{method} {path} -> {r.status_code} {r.text[:200]}"
+        assert r.status_code == status, where
+        assert str(status) in op["responses"], f"{where}: status not documented"
+        response = resolve(spec, op["responses"][str(status)])
+        media = r.headers["content-type"].split(";")[0]
+        assert media in response["content"], where
+        schema = response["content"][media]["schema"]
+        if status >= 400:
+            body = r.json()
+            _validator(spec, schema).validate(body)
+            codes = {int(c) for c in CODE.findall(response["description"])}
+            assert body["error_code"] in codes, f"{where}: error_code not documented for this operation"
+        elif schema.get("type") == "string":  # the raw `.../schema` text
+            json.loads(r.text)
+        else:
+            errors = [e.message for e in _validator(spec, schema).iter_errors(r.json())]
+            assert errors == [], where
+    assert len(covered) >= 0.9 * len(ops), "the live check walks nearly every operation"
