@@ -28,7 +28,7 @@ def start(*args: str, env: dict[str, str] | None = None) -> subprocess.Popen:
         env={**os.environ, **(env or {})})
 
 
-def wait_ready(url: str, proc: subprocess.Popen, timeout: float = 10) -> None:
+def wait_ready(url: str, proc: subprocess.Popen, timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
@@ -42,7 +42,7 @@ def wait_ready(url: str, proc: subprocess.Popen, timeout: float = 10) -> None:
     raise AssertionError("registry did not answer in time")
 
 
-def finish(proc: subprocess.Popen, timeout: float = 10) -> tuple[int, str, str]:
+def finish(proc: subprocess.Popen, timeout: float = 60) -> tuple[int, str, str]:
     try:
         out, err = proc.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:

@@ -29,7 +29,7 @@ def start(port: int, data_dir: Path, *extra: str) -> subprocess.Popen:
     proc = subprocess.Popen(
         [SCHEMAWIRE, "registry", "--host", "127.0.0.1", "--port", str(port), "--data-dir", str(data_dir), *extra],
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=os.environ.copy())
-    deadline = time.monotonic() + 15
+    deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             raise AssertionError(f"registry exited with {proc.returncode}: {proc.stderr.read()}")
@@ -98,7 +98,7 @@ def test_acknowledged_registrations_survive_sigkill(tmp_path: Path, sync: tuple[
         assert producer.is_alive(), (producer.unexpected, producer.failure)
         proc.send_signal(signal.SIGKILL)
         proc.wait(5)
-        producer.join(10)
+        producer.join(30)
     finally:
         if proc.poll() is None:
             proc.kill()
