@@ -1,9 +1,11 @@
 """The Kafka log: the Log protocol on aiokafka.
 
 Why it is shaped like this:
-- One shared producer (acks=all, idempotent where the broker grants it) so records of
-  concurrent requests share batches. Every record gets an explicit partition from our murmur2
-  partitioner, so a key lands on the same partition as with the embedded log and the Java client.
+- One shared producer (acks=all, idempotent where the broker grants it). A call's records go to it
+  as one batch per partition (create_batch/send_batch, kafka_batches.py), not one send() each, and
+  records of concurrent calls share a batch while their partition is busy. Every record gets an
+  explicit partition from our murmur2 partitioner, so a key lands on the same partition as with the
+  embedded log and the Java client.
 - Every client is started lazily and started again after a failed start; the aiokafka clients
   reconnect by themselves. So when the broker goes away calls fail within `timeout` seconds with
   the REST Proxy's codes, and work again when it is back, without restarting the gateway.
@@ -28,7 +30,8 @@ from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 from aiokafka.client import AIOKafkaClient
 
 from gateway.log.base import Appended, LogError, PartitionNotFound, Record, TopicExists, TopicInfo, TopicNotFound
-from gateway.log.kafka_errors import log_error, record_error
+from gateway.log.kafka_batches import Batches
+from gateway.log.kafka_errors import log_error, record_error  # noqa: F401 - record_error: re-exported
 from gateway.log.kafka_offsets import GroupOffsets
 from gateway.log.kafka_options import client_kwargs, librdkafka_config
 from gateway.log.kafka_reads import Reader, Reads
@@ -58,6 +61,7 @@ class KafkaLog(Reads, GroupOffsets):
         self._common = {"bootstrap_servers": bootstrap_servers, **common}
         self._producer_kw = {"acks": "all", **producer}
         self._partitioner = Partitioner()
+        self._batches = Batches(self._producer_kw.get("max_request_size", 1048576))
         self._producer: AIOKafkaProducer | None = None
         self._admin: AIOKafkaAdminClient | None = None
         self._client: AIOKafkaClient | None = None
@@ -80,6 +84,7 @@ class KafkaLog(Reads, GroupOffsets):
     async def close(self) -> None:
         """Flush the producer (what was acknowledged already is on the broker) and stop every client."""
         self._closed = True
+        await self._batches.close(self.timeout)
         stops: list[Awaitable[Any]] = []
         if self._producer is not None:
             stops.append(self._producer.stop())
@@ -335,40 +340,4 @@ class KafkaLog(Reads, GroupOffsets):
             if r.partition is not None and not 0 <= r.partition < n:
                 raise PartitionNotFound(topic, r.partition)
         parts = self._partitioner.choose(topic, n, [r.key for r in records], [r.partition for r in records])
-        futures: list[asyncio.Future | BaseException] = []
-        for r, p in zip(records, parts):
-            try:
-                if r.key is None and r.value is None:
-                    futures.append(await self._send_null(producer, topic, p, r))
-                else:
-                    futures.append(await producer.send(topic, r.value, r.key, p, r.timestamp,
-                                                       list(r.headers) if r.headers else None))
-            except E.KafkaError as exc:
-                futures.append(exc)
-        pending = [f for f in futures if isinstance(f, asyncio.Future)]
-        if pending:
-            await asyncio.wait(pending, timeout=self.timeout + 1)
-        out: list[Appended] = []
-        for f, p in zip(futures, parts):
-            if isinstance(f, BaseException):
-                out.append(Appended(None, None, *record_error(f)))
-            elif not f.done():
-                out.append(Appended(None, None, 50003, f"Expiring record for {topic}-{p}: no acknowledgement "
-                                                  f"after {int(self.timeout * 1000)} ms"))
-            elif f.cancelled():
-                out.append(Appended(None, None, 50003, "The send was cancelled."))
-            elif (exc := f.exception()) is not None:
-                if not isinstance(exc, E.KafkaError):
-                    raise exc
-                out.append(Appended(None, None, *record_error(exc)))
-            else:
-                out.append(Appended(f.result().partition, f.result().offset))
-        return out
-
-    @staticmethod
-    async def _send_null(producer: AIOKafkaProducer, topic: str, partition: int, r: Record) -> asyncio.Future:
-        """A record with neither key nor value (aiokafka's send() refuses it; Kafka does not)."""
-        batch = producer.create_batch()
-        batch.append(key=None, value=None, timestamp=r.timestamp, headers=list(r.headers))
-        batch.close()
-        return await producer.send_batch(batch, topic, partition=partition)
+        return await self._batches.append(producer, topic, parts, records, self.timeout + 1)
