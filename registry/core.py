@@ -28,6 +28,7 @@ from serde.schemas.base import ParsedSchema
 
 MAX_VERSION = 2**31 - 1
 VERDICT_CACHE = 4096
+BY_ID_CACHE = 50_000
 LATEST = -1
 
 
@@ -48,10 +49,10 @@ def parse_version(text: str) -> int:
     value = text.strip()
     if value.lower() == "latest":
         return LATEST
-    try:
-        version = int(value)
-    except ValueError:
-        raise errors.invalid_version(text) from None
+    digits = value[1:] if value[:1] in "+-" else value
+    if not (digits.isascii() and digits.isdigit()):  # Java's Integer.parseInt: no '_', no spaces inside
+        raise errors.invalid_version(text)
+    version = int(value)
     if version == LATEST or 1 <= version <= MAX_VERSION:
         return version
     raise errors.invalid_version(text)
@@ -151,6 +152,10 @@ class Registry(Settings):
                 f"Invalid schema {text} with refs {_ref_dicts(refs)} of type {schema_type}, details: {exc}") from None
         except RecursionError:
             raise errors.invalid_schema(f"Invalid schema of type {schema_type}: nested too deeply") from None
+        except (ValueError, TypeError, KeyError, IndexError, AttributeError) as exc:
+            # a plug-in that let a library error through: still the schema's fault, never a 500
+            raise errors.invalid_schema(
+                f"Invalid schema {text} of type {schema_type}, details: {type(exc).__name__}: {exc}") from None
 
     def parsed(self, ctx: str, id_: int) -> ParsedSchema:
         """A stored schema, parsed once and kept (stored schemas never change)."""
@@ -410,7 +415,7 @@ class Registry(Settings):
             elif not live and not deleted:
                 continue
             out.append(s)
-        out.sort()
+        out.sort(key=_java_order)
         return _page(out, offset, limit)
 
     def list_versions(self, subject: str, *, deleted: bool = False, deleted_only: bool = False,
@@ -496,10 +501,14 @@ class Registry(Settings):
         return out
 
     def schema_bytes_by_id(self, id_: int) -> bytes:
-        """`schema_by_id` with no parameters, rendered once per id."""
+        """`schema_by_id` with no parameters, rendered once per id (the most frequent read)."""
         body = self._by_id_bytes.get(id_)
         if body is None:
-            body = self._by_id_bytes[id_] = orjson.dumps(self.schema_by_id(id_))
+            # orjson's buffer has kilobytes of spare room; keep an exact-size copy
+            body = bytes(bytearray(orjson.dumps(self.schema_by_id(id_))))
+            if len(self._by_id_bytes) >= BY_ID_CACHE:
+                self._by_id_bytes.pop(next(iter(self._by_id_bytes)))
+            self._by_id_bytes[id_] = body
         return body
 
     def schema_text_by_id(self, id_: int, *, subject: str | None = None, fmt: str | None = None) -> str:
@@ -606,6 +615,11 @@ class Registry(Settings):
         if subject in self.state.modes:
             records.append(ModeRecord(subject, None))
         return records
+
+
+def _java_order(text: str) -> bytes:
+    """Java compares strings by UTF-16 code units, which differs from code points past U+FFFF."""
+    return text.encode("utf-16-be", "surrogatepass")
 
 
 def _page(items: list, offset: int, limit: int) -> list:

@@ -6,6 +6,7 @@ that lives here, once; handlers take parsed input and return plain values.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Awaitable, Callable
 from functools import lru_cache
 from typing import Any
@@ -115,7 +116,10 @@ async def read_json(request: Request, max_body: int) -> Any:
     try:
         return orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
-        raise HttpError(400, f"Unrecognized or malformed JSON: {exc}") from None
+        try:  # Jackson also reads UTF-8 with a BOM and UTF-16/32, telling them apart as RFC 4627 does
+            return orjson.loads(raw.decode(json.detect_encoding(raw)).lstrip("\ufeff"))
+        except (UnicodeDecodeError, LookupError, orjson.JSONDecodeError):
+            raise HttpError(400, f"Unrecognized or malformed JSON: {exc}") from None
 
 
 def flag(request: Request, name: str) -> bool:

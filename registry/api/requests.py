@@ -37,7 +37,7 @@ def schema_request(body: Any) -> SchemaRequest:
     for name, value in (("version", version), ("id", id_)):
         if value is not None and (not isinstance(value, int) or isinstance(value, bool)):
             raise _bad(f"Cannot deserialize value of type `java.lang.Integer` for field '{name}'")
-    return SchemaRequest(schema, schema_type, refs, metadata or None, version, id_)
+    return SchemaRequest(schema, schema_type, refs, _sorted_metadata(metadata) if metadata else None, version, id_)
 
 
 def _is_reference(ref: Any) -> bool:
@@ -57,6 +57,18 @@ def _is_metadata(metadata: Any) -> bool:
     return ((tags is None or (isinstance(tags, dict) and all(_strings(v) for v in tags.values())))
             and (props is None or (isinstance(props, dict) and all(isinstance(v, str) for v in props.values())))
             and (sensitive is None or _strings(sensitive)))
+
+
+def _sorted_metadata(metadata: dict[str, Any]) -> dict[str, Any]:
+    """Confluent keeps tags and properties in sorted maps and sets, and answers in that order."""
+    out = dict(metadata)
+    if isinstance(out.get("tags"), dict):
+        out["tags"] = {k: sorted(set(v)) for k, v in sorted(out["tags"].items())}
+    if isinstance(out.get("properties"), dict):
+        out["properties"] = dict(sorted(out["properties"].items()))
+    if isinstance(out.get("sensitive"), list):
+        out["sensitive"] = sorted(set(out["sensitive"]))
+    return out
 
 
 def mode_value(body: Any) -> str | None:

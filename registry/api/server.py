@@ -18,7 +18,7 @@ def contexts(request: Request, _):
 
 def cluster_id(request: Request, _):
     cid = request.app.state.registry.cluster_id
-    return {"id": cid, "scope": {"path": [], "clusters": {
+    return {"id": "", "scope": {"path": [], "clusters": {
         "kafka-cluster": cid, "schema-registry-cluster": "schema-registry"}}}
 
 

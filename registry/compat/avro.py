@@ -46,6 +46,7 @@ def _java_info(kind: str, message: str) -> str:
     """Java's wording of the additional info: upper-case type names, sets as [A, B]."""
     if kind == "MISSING_ENUM_SYMBOLS" and message.startswith("{"):
         return "[" + ", ".join(sorted(s.strip(" '") for s in message[1:-1].split(","))) + "]"
+    message = message.replace("lacking writer type ", "lacking writer type: ")
     return _JAVA_TYPE.sub(lambda m: m.group(1) + m.group(2).upper(), message)
 
 

@@ -25,7 +25,7 @@ SCHEMA_RESERVED = frozenset(
 ENUM_RESERVED = SCHEMA_RESERVED | {"default"}
 FIELD_RESERVED = frozenset({"default", "doc", "name", "order", "type", "aliases"})
 ORDERS = frozenset({"ascending", "descending", "ignore"})
-_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+_NAME = re.compile(r"[^\W\d]\w*\Z")  # Java Avro: a letter or _, then letters, digits or _
 MAX_DEPTH = 256
 
 
@@ -441,8 +441,11 @@ class AvroSchema:
 
     @cached_property
     def resolved_json(self) -> Any:
-        """The schema with every reference inlined, as fastavro and the avro library take it."""
-        return _Writer(set()).write(self.root, None)
+        """The schema with every reference inlined, as fastavro and the avro library take it.
+
+        A `logicalType` that is not a string is left out, as Java Avro ignores it.
+        """
+        return _drop_odd_logical_types(_Writer(set()).write(self.root, None))
 
     @cached_property
     def avro_schema(self) -> Any:
@@ -458,6 +461,15 @@ class AvroSchema:
 
     def __repr__(self) -> str:
         return f"AvroSchema({self.canonical()})"
+
+
+def _drop_odd_logical_types(value: Any) -> Any:
+    if isinstance(value, list):
+        return [_drop_odd_logical_types(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _drop_odd_logical_types(v) for k, v in value.items()
+                if not (k == "logicalType" and not isinstance(v, str))}
+    return value
 
 
 def _collect_named(node: Node, out: set[int]) -> None:

@@ -460,6 +460,14 @@ class JsonSchemaType:
     def parse(
         self, text: str, dependencies: Mapping[str, str], *, validate: bool = True
     ) -> JsonParsedSchema:
+        try:
+            return self._parse(text, dependencies, validate)
+        except ValueError as exc:  # urllib's URL errors from $schema/$id/$ref handling
+            if isinstance(exc, SchemaParseError):
+                raise
+            raise SchemaParseError(f"Invalid JSON schema: {exc}") from None
+
+    def _parse(self, text: str, dependencies: Mapping[str, str], validate: bool) -> JsonParsedSchema:
         schema = loads(text)
         if not isinstance(schema, (dict, bool)):
             raise SchemaParseError(

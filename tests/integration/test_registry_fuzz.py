@@ -36,7 +36,6 @@ from registry.core import Registry, SchemaRequest
 from registry.errors import RegistryError
 from registry.store.sqlite import SqliteStore
 from registry.types import default_types
-from serde.errors import SchemaParseError
 
 # The per-case bound is on CPU time: the shared development box runs at a load of 4-8, where wall
 # time measures the neighbours. Wall time gets a looser bound, and a hang becomes a failure.
@@ -355,16 +354,10 @@ class Tally:
 
 
 def is_known_bug(failure: Failure, exc: Exception) -> bool:
-    """Bugs already in /tmp/registry-bugs.md, each with its own strict-xfail reproduction below,
-    so that the fuzz keeps looking for new ones. Drop an entry when its bug is fixed."""
-    # test_avro_non_string_logical_type_does_not_poison_the_subject: a non-string logicalType
-    # passes parse, then fails in the avro library when the checker builds its schema, outside
-    # the registry's parse, and the SchemaParseError escapes (HTTP 500).
-    if failure.schema_type == "AVRO" and isinstance(exc, SchemaParseError):
-        return True
-    # test_json_malformed_url_is_42201: urllib's ValueError for a malformed URL in $schema, $id
-    # or $ref escapes from jsonschema (HTTP 500).
-    return failure.schema_type == "JSON" and isinstance(exc, ValueError) and "URL" in str(exc)
+    """Bugs known and still open, each with its own strict-xfail reproduction below, so that
+    the fuzz keeps looking for new ones. None are open now (the non-string Avro logicalType and
+    the malformed JSON Schema URL, both once 500s, are fixed); add an entry for the next one."""
+    return False
 
 
 def run_case(op: str, schema_type: str, text: str, fn: Callable[[], Any], allowed: set[int],
@@ -576,8 +569,6 @@ LOGICAL_V2 = {"type": "record", "name": "R", "fields": [
     {"name": "b", "type": "string", "default": ""}]}
 
 
-@pytest.mark.xfail(strict=True, reason="bug: a stored Avro schema with a non-string logicalType makes every "
-                   "later check on the subject a 500, see /tmp/registry-bugs.md")
 def test_avro_non_string_logical_type_does_not_poison_the_subject(sr):
     r = sr.post("/subjects/lt/versions", json={"schema": json.dumps(LOGICAL_V1)})
     assert (r.status_code, r.json()) == (200, {"id": 1})
@@ -588,8 +579,6 @@ def test_avro_non_string_logical_type_does_not_poison_the_subject(sr):
     assert (r.status_code, r.json()) == (200, {"id": 2})
 
 
-@pytest.mark.xfail(strict=True, reason="bug: a malformed URL in a JSON schema's $schema/$id/$ref is a 500 "
-                   "(ValueError from urllib), see /tmp/registry-bugs.md")
 @pytest.mark.parametrize("schema", [
     {"$schema": "http://json[-schema.org/draft-04/schema#", "type": "object"},
     {"type": "object", "properties": {"a": {"$ref": "http://[::1/x.json"}}},

@@ -96,7 +96,6 @@ def test_subjects_empty_and_sorted_by_plain_string_order(sr):
     assert ok(sr.get("/subjects")) == sorted(names)
 
 
-@pytest.mark.xfail(strict=True, reason="bug (minor): subjects sorted by code point, not Java UTF-16 order")
 def test_subjects_sorted_like_java_strings(sr):
     # Java String.compareTo compares UTF-16 code units: a surrogate pair (U+D83D...) sorts
     # before U+FF01, while Python's code-point order puts U+1F600 after it
@@ -812,7 +811,6 @@ def test_config_default_and_override_metadata_are_merged(sr):
     assert ok(sr.get("/subjects/u/versions/1"))["metadata"]["properties"] == {"owner": "team"}
 
 
-@pytest.mark.xfail(strict=True, reason="unsure: /v1/metadata/id 'id' should be \"\" per spec §2.5")
 def test_cluster_id_shape(sr):
     out = ok(sr.get("/v1/metadata/id"))
     assert out["id"] == ""
@@ -845,7 +843,6 @@ def test_version_spellings_java_accepts(sr, spelled):
     assert ok(sr.get(f"/subjects/s/versions/{spelled}"))["version"] == 1
 
 
-@pytest.mark.xfail(strict=True, reason="bug: version '1_0' parsed as 10 (Python int underscores)")
 @pytest.mark.parametrize("bad", ["1_0", "1_000"])
 def test_version_with_underscore_is_42202(sr, bad):
     assert_error(sr.get(f"/subjects/s/versions/{bad}"), 422, 42202, BAD_VERSION.format(bad))
@@ -867,7 +864,6 @@ def test_metadata_order_does_not_change_identity(sr):
     assert ok(sr.get("/subjects/s/versions")) == [1]
 
 
-@pytest.mark.xfail(strict=True, reason="bug: metadata returned in request order, Confluent returns sorted maps/sets")
 def test_metadata_is_returned_sorted(sr):
     i = reg_id(sr, "s", S1, metadata=M_UNSORTED)
     assert ok(sr.get("/subjects/s/versions/1"))["metadata"] == M_SORTED
