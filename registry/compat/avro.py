@@ -7,6 +7,7 @@ import re
 import avro.compatibility as _avro_compat
 from avro.compatibility import ReaderWriterCompatibilityChecker, SchemaCompatibilityType
 
+from registry.compat.avro_fastpath import avro_reads
 from registry.compat.base import Incompatibility
 
 
@@ -51,6 +52,8 @@ def _java_info(kind: str, message: str) -> str:
 
 
 def check_avro(reader, writer, *, reader_label: str, writer_label: str, policy: str = "STRICT") -> list[Incompatibility]:
+    if avro_reads(reader.resolved_json, writer.resolved_json):  # the common, plainly compatible case
+        return []
     result = ReaderWriterCompatibilityChecker().get_compatibility(reader.avro_schema, writer.avro_schema)
     if result.compatibility is not SchemaCompatibilityType.incompatible:
         return []
