@@ -11,31 +11,11 @@ import pytest
 
 from registry.app import create_app
 from tests.conftest import ServerThread
+from tests.integration.registry_helpers import assert_error, body, ok, register
 
 V1 = "application/vnd.schemaregistry.v1+json"
 GOOD = {"type": "record", "name": "R", "fields": [{"name": "a", "type": "string"}]}
 GOOD_TEXT = '{"type":"record","name":"R","fields":[{"name":"a","type":"string"}]}'
-
-
-def body(schema, **extra) -> dict:
-    return {"schema": schema if isinstance(schema, str) else json.dumps(schema), **extra}
-
-
-def register(sr, subject, schema, **extra):
-    return sr.post(f"/subjects/{subject}/versions", json=body(schema, **extra))
-
-
-def ok(r):
-    assert r.status_code == 200, (r.status_code, r.text)
-    return r.json()
-
-
-def assert_error(r, status: int, code: int, message: str | None = None) -> None:
-    assert r.status_code == status, (r.status_code, r.text)
-    data = r.json()
-    assert data["error_code"] == code, data
-    if message is not None:
-        assert data["message"] == message, data
 
 
 def snapshot(sr):

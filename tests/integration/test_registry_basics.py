@@ -2,17 +2,12 @@
 
 from __future__ import annotations
 
-import json
+from tests.integration.registry_helpers import register
 
 V1 = "application/vnd.schemaregistry.v1+json"
 RECORD = {"type": "record", "name": "Order", "namespace": "com.acme",
           "fields": [{"name": "id", "type": {"type": "string"}}]}
 CANONICAL = '{"type":"record","name":"Order","namespace":"com.acme","fields":[{"name":"id","type":"string"}]}'
-
-
-def register(sr, subject, schema, **extra):
-    body = {"schema": schema if isinstance(schema, str) else json.dumps(schema), **extra}
-    return sr.post(f"/subjects/{subject}/versions", json=body)
 
 
 def test_root_and_types(sr):

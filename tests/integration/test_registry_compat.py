@@ -4,52 +4,10 @@
 from __future__ import annotations
 
 import json
-from urllib.parse import quote
 
 import pytest
 
-
-def canon(schema) -> str:
-    return json.dumps(schema, separators=(",", ":"))
-
-
-def body(schema, **extra) -> dict:
-    return {"schema": schema if isinstance(schema, str) else json.dumps(schema), **extra}
-
-
-def register(sr, subject, schema, **extra):
-    return sr.post(f"/subjects/{quote(subject, safe='')}/versions", json=body(schema, **extra))
-
-
-def reg_id(sr, subject, schema, **extra) -> int:
-    r = register(sr, subject, schema, **extra)
-    assert r.status_code == 200, r.text
-    return r.json()["id"]
-
-
-def check(sr, subject, schema, version=None, verbose=None, **extra):
-    path = f"/compatibility/subjects/{quote(subject, safe='')}/versions"
-    if version is not None:
-        path += f"/{version}"
-    params = {} if verbose is None else {"verbose": verbose}
-    return sr.post(path, json=body(schema, **extra), params=params)
-
-
-def ok(r):
-    assert r.status_code == 200, (r.status_code, r.text)
-    return r.json()
-
-
-def assert_error(r, status: int, code: int, message: str | None = None) -> None:
-    assert r.status_code == status, (r.status_code, r.text)
-    data = r.json()
-    assert data["error_code"] == code, data
-    if message is not None:
-        assert data["message"] == message, data
-
-
-def set_level(sr, subject, level):
-    ok(sr.put(f"/config/{quote(subject, safe='')}", json={"compatibility": level}))
+from tests.integration.registry_helpers import assert_error, body, canon, check, ok, reg_id, register, set_level
 
 
 def record(*fields, name="R") -> dict:

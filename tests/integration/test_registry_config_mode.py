@@ -8,13 +8,7 @@ from urllib.parse import quote
 
 import pytest
 
-
-def canon(schema) -> str:
-    return json.dumps(schema, separators=(",", ":"))
-
-
-def rec(name: str, *fields: str) -> dict:
-    return {"type": "record", "name": name, "fields": [{"name": f, "type": "string"} for f in fields]}
+from tests.integration.registry_helpers import assert_error, canon, ok, rec, reg_id, register
 
 
 S1 = rec("R", "a")
@@ -23,30 +17,6 @@ S2 = {"type": "record", "name": "R", "fields": [
 # adding a field without default: BACKWARD-incompatible, FORWARD-compatible
 S_NODEFAULT = rec("R", "a", "c")
 OTHER = rec("Other", "z")
-
-
-def register(sr, subject, schema, **extra):
-    body = {"schema": schema if isinstance(schema, str) else json.dumps(schema), **extra}
-    return sr.post(f"/subjects/{quote(subject, safe='')}/versions", json=body)
-
-
-def reg_id(sr, subject, schema, **extra) -> int:
-    r = register(sr, subject, schema, **extra)
-    assert r.status_code == 200, r.text
-    return r.json()["id"]
-
-
-def ok(r):
-    assert r.status_code == 200, (r.status_code, r.text)
-    return r.json()
-
-
-def assert_error(r, status: int, code: int, message: str | None = None) -> None:
-    assert r.status_code == status, (r.status_code, r.text)
-    data = r.json()
-    assert data["error_code"] == code, data
-    if message is not None:
-        assert data["message"] == message, data
 
 
 BAD_LEVEL = ("Invalid compatibility level. Valid values are none, backward, forward, full, "

@@ -3,18 +3,11 @@
 
 from __future__ import annotations
 
-import json
 from urllib.parse import quote
 
 import pytest
 
-
-def canon(schema) -> str:
-    return json.dumps(schema, separators=(",", ":"))
-
-
-def rec(name: str, *fields: str) -> dict:
-    return {"type": "record", "name": name, "fields": [{"name": f, "type": "string"} for f in fields]}
+from tests.integration.registry_helpers import assert_error, canon, ok, rec, referenced, reg_id, register
 
 
 S1 = rec("R", "a")
@@ -23,30 +16,6 @@ S2 = {"type": "record", "name": "R", "fields": [
 S3 = {"type": "record", "name": "R", "fields": [
     {"name": "a", "type": "string"}, {"name": "b", "type": "string", "default": "x"},
     {"name": "c", "type": "int", "default": 0}]}
-
-
-def register(sr, subject, schema, **extra):
-    body = {"schema": schema if isinstance(schema, str) else json.dumps(schema), **extra}
-    return sr.post(f"/subjects/{quote(subject, safe='')}/versions", json=body)
-
-
-def reg_id(sr, subject, schema, **extra) -> int:
-    r = register(sr, subject, schema, **extra)
-    assert r.status_code == 200, r.text
-    return r.json()["id"]
-
-
-def ok(r):
-    assert r.status_code == 200, (r.status_code, r.text)
-    return r.json()
-
-
-def assert_error(r, status: int, code: int, message: str | None = None) -> None:
-    assert r.status_code == status, (r.status_code, r.text)
-    data = r.json()
-    assert data["error_code"] == code, data
-    if message is not None:
-        assert data["message"] == message, data
 
 
 def del_subject(sr, s, permanent=None):
@@ -323,10 +292,6 @@ ADDRESS = {"type": "record", "name": "Address", "namespace": "com.acme",
            "fields": [{"name": "street", "type": "string"}]}
 PERSON = {"type": "record", "name": "Person", "namespace": "com.acme",
           "fields": [{"name": "home", "type": "com.acme.Address"}]}
-
-
-def referenced(s, v):
-    return f"One or more references exist to the schema {{magic=1,keytype=SCHEMA,subject={s},version={v}}}."
 
 
 def test_referenced_version_cannot_be_deleted(sr):

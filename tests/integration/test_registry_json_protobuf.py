@@ -17,53 +17,13 @@ from urllib.parse import quote
 import pytest
 from google.protobuf import descriptor_pb2
 
+from tests.integration.registry_helpers import assert_error, body, check, ok, register, set_level
+
 V1 = "application/vnd.schemaregistry.v1+json"
 PREFIX = 'Schema being registered is incompatible with an earlier schema for subject "{}", details: '
 
 
 # -- helpers ---------------------------------------------------------------------------------
-
-def body(schema, schema_type=None, references=None, **extra) -> dict:
-    out = {"schema": schema if isinstance(schema, str) else json.dumps(schema)}
-    if schema_type is not None:
-        out["schemaType"] = schema_type
-    if references is not None:
-        out["references"] = references
-    out.update(extra)
-    return out
-
-
-def register(sr, subject, schema, schema_type=None, references=None, params=None, **extra):
-    return sr.post(f"/subjects/{quote(subject, safe='')}/versions",
-                   json=body(schema, schema_type, references, **extra), params=params or {})
-
-
-def check(sr, subject, schema, schema_type=None, references=None, version=None, verbose=None):
-    path = f"/compatibility/subjects/{quote(subject, safe='')}/versions"
-    if version is not None:
-        path += f"/{version}"
-    params = {} if verbose is None else {"verbose": verbose}
-    return sr.post(path, json=body(schema, schema_type, references), params=params)
-
-
-def ok(r) -> dict:
-    assert r.status_code == 200, (r.status_code, r.text)
-    return r.json()
-
-
-def assert_error(r, status: int, code: int, message: str | None = None) -> dict:
-    assert r.status_code == status, (r.status_code, r.text)
-    data = r.json()
-    assert data["error_code"] == code, data
-    if message is not None:
-        assert data["message"] == message, data
-    return data
-
-
-def set_level(sr, subject, level):
-    path = "/config" if subject is None else f"/config/{quote(subject, safe='')}"
-    ok(sr.put(path, json={"compatibility": level}))
-
 
 def latest(sr, subject, **params) -> dict:
     return ok(sr.get(f"/subjects/{quote(subject, safe='')}/versions/latest", params=params))

@@ -3,41 +3,9 @@
 
 from __future__ import annotations
 
-import json
-from urllib.parse import quote
-
 import pytest
 
-
-def canon(schema) -> str:
-    return json.dumps(schema, separators=(",", ":"))
-
-
-def body(schema, **extra) -> dict:
-    return {"schema": schema if isinstance(schema, str) else json.dumps(schema), **extra}
-
-
-def register(sr, subject, schema, **extra):
-    return sr.post(f"/subjects/{quote(subject, safe='')}/versions", json=body(schema, **extra))
-
-
-def reg_id(sr, subject, schema, **extra) -> int:
-    r = register(sr, subject, schema, **extra)
-    assert r.status_code == 200, r.text
-    return r.json()["id"]
-
-
-def ok(r):
-    assert r.status_code == 200, (r.status_code, r.text)
-    return r.json()
-
-
-def assert_error(r, status: int, code: int, message: str | None = None) -> None:
-    assert r.status_code == status, (r.status_code, r.text)
-    data = r.json()
-    assert data["error_code"] == code, data
-    if message is not None:
-        assert data["message"] == message, data
+from tests.integration.registry_helpers import assert_error, body, canon, ok, referenced, reg_id, register
 
 
 ADDRESS = {"type": "record", "name": "Address", "namespace": "com.geo",
@@ -52,10 +20,6 @@ PERSON_RESOLVED = {"type": "record", "name": "Person", "namespace": "com.acme",
 
 def ref(subject="address", version=1, name="com.geo.Address"):
     return {"name": name, "subject": subject, "version": version}
-
-
-def referenced(s, v):
-    return f"One or more references exist to the schema {{magic=1,keytype=SCHEMA,subject={s},version={v}}}."
 
 
 # ---------------------------------------------------------------- references

@@ -12,22 +12,9 @@ from urllib.parse import quote
 
 import pytest
 
+from tests.integration.registry_helpers import assert_error, body, canon, ok, rec, reg_id, register
 
 # ---------------------------------------------------------------- helpers
-
-def canon(schema) -> str:
-    """Canonical text of a schema written here in Java toString() key order."""
-    return json.dumps(schema, separators=(",", ":"))
-
-
-def rec(name: str, *fields: str, ns: str | None = None) -> dict:
-    """A record whose fields are all strings (no defaults); canonical key order."""
-    out: dict = {"type": "record", "name": name}
-    if ns:
-        out["namespace"] = ns
-    out["fields"] = [{"name": f, "type": "string"} for f in fields]
-    return out
-
 
 S1 = rec("R", "a")
 S2 = {"type": "record", "name": "R", "fields": [
@@ -38,35 +25,8 @@ S3 = {"type": "record", "name": "R", "fields": [
 OTHER = rec("Other", "z")
 
 
-def body(schema, **extra) -> dict:
-    return {"schema": schema if isinstance(schema, str) else json.dumps(schema), **extra}
-
-
-def register(sr, subject, schema, **extra):
-    return sr.post(f"/subjects/{quote(subject, safe='')}/versions", json=body(schema, **extra))
-
-
-def reg_id(sr, subject, schema, **extra) -> int:
-    r = register(sr, subject, schema, **extra)
-    assert r.status_code == 200, r.text
-    return r.json()["id"]
-
-
 def lookup(sr, subject, schema, params=None, **extra):
     return sr.post(f"/subjects/{quote(subject, safe='')}", json=body(schema, **extra), params=params)
-
-
-def ok(r):
-    assert r.status_code == 200, (r.status_code, r.text)
-    return r.json()
-
-
-def assert_error(r, status: int, code: int, message: str | None = None) -> None:
-    assert r.status_code == status, (r.status_code, r.text)
-    data = r.json()
-    assert data["error_code"] == code, data
-    if message is not None:
-        assert data["message"] == message, data
 
 
 def subject_not_found(s: str) -> str:
