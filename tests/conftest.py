@@ -12,6 +12,8 @@ import httpx
 import pytest
 import uvicorn
 
+pytest.register_assert_rewrite("tests.integration.registry_helpers")
+
 from registry.app import create_app
 
 
