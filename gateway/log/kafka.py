@@ -61,7 +61,8 @@ class KafkaLog(Reads, GroupOffsets):
         self._common = {"bootstrap_servers": bootstrap_servers, **common}
         self._producer_kw = {"acks": "all", **producer}
         self._partitioner = Partitioner()
-        self._batches = Batches(self._producer_kw.get("max_request_size", 1048576))
+        self._batches = Batches(self._producer_kw.get("max_request_size", 1048576),
+                                self._producer_kw.get("linger_ms", 0))
         self._producer: AIOKafkaProducer | None = None
         self._admin: AIOKafkaAdminClient | None = None
         self._client: AIOKafkaClient | None = None

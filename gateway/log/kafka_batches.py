@@ -6,13 +6,13 @@ future per record to create and resolve). Here a record costs one append to a Ba
 future per batch carries the base offset; a record's offset is the base offset plus its place in the batch.
 
 Each topic-partition has a lane: batches not yet handed to aiokafka, oldest first, the last one open
-for more records. One task per lane hands them over in order (send_batch waits while the partition's
-previous batch is still queued), so
+for more records. One task per lane hands them over in order, each once the one before is
+acknowledged, so
 - the records of one call that go to one partition are appended in one go, contiguous and in call
   order (a second batch only when the first is full, and the two are sent one after the other);
-- while a partition is busy, records of concurrent calls collect in the open batch and go out
-  together, as they did when aiokafka's accumulator batched single sends; when it is idle, a batch
-  goes out at once (linger 0);
+- while a partition has a batch in flight, records of concurrent calls collect in the open batch and
+  go out together, as they did when aiokafka's accumulator batched single sends; when it has none, a
+  batch goes out at once (or after linger.ms, if set);
 - a batch is closed before it is handed over, so nothing is added to it behind aiokafka's back
   (with idempotence aiokafka numbers a batch's records when it takes the batch).
 """
@@ -36,10 +36,11 @@ _MAX_QUEUED = 64  # batches waiting in one lane (a broker that is away): further
 
 
 class _Batch:
-    __slots__ = ("builder", "ack")
+    __slots__ = ("builder", "ack", "born")
 
     def __init__(self, builder: Any, loop: asyncio.AbstractEventLoop) -> None:
         self.builder = builder
+        self.born = loop.time()
         self.ack: asyncio.Future = loop.create_future()  # RecordMetadata of the batch (base offset)
 
 
@@ -67,8 +68,9 @@ def _settle(ack: asyncio.Future, fut: asyncio.Future) -> None:
 class Batches:
     """The lanes of one producer (KafkaLog keeps one, and closes it before stopping the producer)."""
 
-    def __init__(self, max_request_size: int = 1048576) -> None:
+    def __init__(self, max_request_size: int = 1048576, linger_ms: int = 0) -> None:
         self.max_request_size = max_request_size
+        self.linger = linger_ms / 1000
         self._lanes: dict[tuple[str, int], _Lane] = {}
 
     async def append(self, producer: AIOKafkaProducer, topic: str, partitions: Sequence[int],
@@ -132,15 +134,26 @@ class Batches:
         return out
 
     async def _drain(self, producer: AIOKafkaProducer, tp: tuple[str, int], lane: _Lane) -> None:
-        """Hand the lane's batches to aiokafka one after the other, then retire the lane."""
+        """Hand the lane's batches to aiokafka one at a time, each once the one before is acknowledged
+        (aiokafka sends one batch per partition at a time anyway: meanwhile records gather in the open
+        batch), then retire the lane."""
+        loop = asyncio.get_running_loop()
+        prev: asyncio.Future | None = None
         try:
-            while lane.queue:
-                batch = lane.queue.popleft()
+            while True:
+                if prev is not None and not prev.done():
+                    await asyncio.wait((prev,))
+                if not lane.queue:
+                    break
+                batch = lane.queue[0]
+                if self.linger and lane.open is batch and (left := batch.born + self.linger - loop.time()) > 0:
+                    await asyncio.sleep(left)  # linger.ms: a batch that is not full waits for more records
+                lane.queue.popleft()
                 if lane.open is batch:
                     lane.open = None
                 batch.builder.close()
                 try:
-                    fut = await producer.send_batch(batch.builder, tp[0], partition=tp[1])
+                    prev = await producer.send_batch(batch.builder, tp[0], partition=tp[1])
                 except asyncio.CancelledError:
                     batch.ack.cancel()
                     raise
@@ -149,7 +162,7 @@ class Batches:
                         batch.ack.set_exception(exc)
                         batch.ack.exception()
                     continue
-                fut.add_done_callback(lambda f, ack=batch.ack: _settle(ack, f))
+                prev.add_done_callback(lambda f, ack=batch.ack: _settle(ack, f))
         finally:
             for batch in lane.queue:  # only when cancelled
                 batch.ack.cancel()
