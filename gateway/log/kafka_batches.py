@@ -15,6 +15,9 @@ acknowledged, so
   batch goes out at once (or after linger.ms, if set);
 - a batch is closed before it is handed over, so nothing is added to it behind aiokafka's back
   (with idempotence aiokafka numbers a batch's records when it takes the batch).
+A call of one record whose partition has no lane goes through send() instead: aiokafka puts it in the
+partition's pending batch, and a single-record call is spared the lane's task and send_batch's
+shielded future (about a tenth of its time; there is no per-record cost to save).
 """
 
 from __future__ import annotations
@@ -65,6 +68,21 @@ def _settle(ack: asyncio.Future, fut: asyncio.Future) -> None:
         ack.set_result(fut.result())
 
 
+def _outcome(ack: asyncio.Future, relative: int, topic: str, p: int, timeout: float) -> Appended:
+    """A record's outcome from its batch's acknowledgement (or its own, relative 0)."""
+    if not ack.done():
+        return Appended(None, None, 50003, f"Expiring record for {topic}-{p}: no acknowledgement "
+                                           f"after {int(timeout * 1000)} ms")
+    if ack.cancelled():
+        return Appended(None, None, 50003, "The send was cancelled.")
+    if (exc := ack.exception()) is not None:
+        if not isinstance(exc, E.KafkaError):
+            raise exc
+        return Appended(None, None, *record_error(exc))
+    meta = ack.result()  # None when acks=0: no offset to tell
+    return Appended(p, None if meta is None else meta.offset + relative)
+
+
 class Batches:
     """The lanes of one producer (KafkaLog keeps one, and closes it before stopping the producer)."""
 
@@ -76,6 +94,16 @@ class Batches:
     async def append(self, producer: AIOKafkaProducer, topic: str, partitions: Sequence[int],
                      records: Sequence[Record], timeout: float) -> list[Appended]:
         """Append `records` to `partitions` (one each); outcomes in order, after at most `timeout` s."""
+        if len(records) == 1 and (topic, partitions[0]) not in self._lanes and \
+                (records[0].key is not None or records[0].value is not None):
+            # one record, nothing of ours queued for its partition: send() (see the module's docstring)
+            r, p = records[0], partitions[0]
+            try:
+                fut = await producer.send(topic, r.value, r.key, p, r.timestamp, list(r.headers) if r.headers else None)
+            except E.KafkaError as exc:
+                return [Appended(None, None, *record_error(exc))]
+            await asyncio.wait((fut,), timeout=timeout)
+            return [_outcome(fut, 0, topic, p, timeout)]
         loop = asyncio.get_running_loop()
         lanes = self._lanes
         limit = self.max_request_size
@@ -117,20 +145,8 @@ class Batches:
         for s, p in zip(slots, partitions):
             if type(s) is not tuple:
                 out.append(Appended(None, None, *record_error(s)))  # type: ignore[arg-type]
-                continue
-            ack = s[0].ack
-            if not ack.done():
-                out.append(Appended(None, None, 50003, f"Expiring record for {topic}-{p}: no acknowledgement "
-                                                      f"after {int(timeout * 1000)} ms"))
-            elif ack.cancelled():
-                out.append(Appended(None, None, 50003, "The send was cancelled."))
-            elif (exc := ack.exception()) is not None:
-                if not isinstance(exc, E.KafkaError):
-                    raise exc
-                out.append(Appended(None, None, *record_error(exc)))
             else:
-                meta = ack.result()  # None when acks=0: no offset to tell
-                out.append(Appended(p, None if meta is None else meta.offset + s[1]))
+                out.append(_outcome(s[0].ack, s[1], topic, p, timeout))
         return out
 
     async def _drain(self, producer: AIOKafkaProducer, tp: tuple[str, int], lane: _Lane) -> None:

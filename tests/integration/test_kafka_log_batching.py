@@ -67,8 +67,8 @@ def test_one_call_mixed_partitions_contiguous_offsets_headers_and_timestamps(kaf
         recs = []
         for i in range(60):
             if i % 3 == 0:  # explicit partition
-                recs.append(Record(None, b"v%d" % i, headers=(("i", b"%d" % i), ("empty", None)),  # type: ignore[arg-type]
-                                   timestamp=1_700_000_000_000 + i, partition=i % 2))
+                headers: Any = (("i", b"%d" % i), ("empty", None))
+                recs.append(Record(None, b"v%d" % i, headers=headers, timestamp=1_700_000_000_000 + i, partition=i % 2))
             elif i % 3 == 1:  # keyed: murmur2
                 recs.append(Record(b"key-%d" % i, b"v%d" % i, timestamp=1_600_000_000_000 - i))
             else:  # keyless, no timestamp (now), a key-only tombstone now and then
