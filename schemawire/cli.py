@@ -118,11 +118,16 @@ def _gateway_parts(args: argparse.Namespace, data_dir: Path) -> tuple[object, ob
 
 def _gateway_app(args: argparse.Namespace, log: object, client: object):
     from gateway.app import create_app
+    from gateway.consumers.manager import configure
 
-    return create_app(log, client, advertised_url=args.advertised_url, max_body=args.max_body,
-                      max_records=args.max_records, rate_limit=args.rate_limit or None,
-                      key_subject_strategy=args.key_subject_strategy,
-                      value_subject_strategy=args.value_subject_strategy, close_client=True, own_log=False)
+    app = create_app(log, client, advertised_url=args.advertised_url, max_body=args.max_body,
+                     max_records=args.max_records, rate_limit=args.rate_limit or None,
+                     key_subject_strategy=args.key_subject_strategy,
+                     value_subject_strategy=args.value_subject_strategy, close_client=True, own_log=False)
+    # Only what was given on the command line; SCHEMAWIRE_CONSUMER_* and the defaults fill the rest.
+    consumer = {"instance_timeout_ms": args.consumer_timeout_ms, "record_extras": args.consumer_record_extras}
+    configure(app, **{k: v for k, v in consumer.items() if v is not None})
+    return app
 
 
 async def _start_log(log) -> str | None:
@@ -243,6 +248,12 @@ def _gateway_flags(p: argparse.ArgumentParser) -> None:
                    help="most records in one produce request [SCHEMAWIRE_MAX_RECORDS]")
     p.add_argument("--rate-limit", type=float, default=float(_env("RATE_LIMIT", "0")),
                    help="v3 produce records per second per client, 0 for none [SCHEMAWIRE_RATE_LIMIT]")
+    p.add_argument("--consumer-timeout-ms", type=int, default=None,
+                   help="v2 consumer instances idle longer than this expire (default 300000) "
+                        "[SCHEMAWIRE_CONSUMER_INSTANCE_TIMEOUT_MS]")
+    p.add_argument("--consumer-record-extras", action="store_true", default=None,
+                   help="add timestamp and headers to consumed records (beyond Confluent's shape) "
+                        "[SCHEMAWIRE_CONSUMER_RECORD_EXTRAS]")
     for side in ("key", "value"):
         p.add_argument(f"--{side}-subject-strategy", choices=["topic", "record", "topic_record"],
                        default=_env(f"{side.upper()}_SUBJECT_STRATEGY", "topic"),
