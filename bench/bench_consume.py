@@ -39,7 +39,8 @@ sys.path.insert(0, str(ROOT))
 from tests.broker import Broker  # noqa: E402
 from tests.conftest import free_port  # noqa: E402
 
-SCHEMAWIRE = str(Path(sys.executable).with_name("schemawire"))
+from processes import peak_rss_mb, start, wait_http  # noqa: E402
+
 SCHEMA = json.dumps({"type": "record", "name": "Order", "namespace": "bench", "fields": [
     {"name": "id", "type": "long"}, {"name": "customer", "type": "string"},
     {"name": "amount", "type": "double"}, {"name": "currency", "type": {"type": "enum", "name": "Cur",
@@ -63,9 +64,6 @@ def record_json(i: int) -> dict[str, Any]:
     return r
 
 
-def peak_rss_mb(pid: int) -> float:
-    text = Path(f"/proc/{pid}/status").read_text()
-    return int(re.search(r"VmHWM:\s+(\d+) kB", text).group(1)) / 1024
 
 
 def pct(xs: list[float], q: float) -> float:
@@ -73,21 +71,8 @@ def pct(xs: list[float], q: float) -> float:
     return xs[min(len(xs) - 1, int(q * len(xs)))] * 1000 if xs else 0.0
 
 
-def start(*args: str) -> subprocess.Popen:
-    return subprocess.Popen([SCHEMAWIRE, *args], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
 
-def wait_http(url: str, proc: subprocess.Popen) -> None:
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise SystemExit(f"{url}: exited: {proc.stderr.read().decode()}")
-        try:
-            httpx.get(url + "/", timeout=1)
-            return
-        except httpx.TransportError:
-            time.sleep(0.05)
-    raise SystemExit(f"{url} did not start")
 
 
 # ---- (a) direct, in a child process so its RSS is its own -------------------------------------------
