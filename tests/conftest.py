@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import socket
 import threading
 import time
@@ -11,6 +12,13 @@ from pathlib import Path
 import httpx
 import pytest
 import uvicorn
+from hypothesis import settings
+
+# CI runs the same examples every time, so a red build is a real regression and is
+# reproducible; `HYPOTHESIS_PROFILE=explore pytest ...` searches new examples.
+settings.register_profile("ci", derandomize=True, database=None)
+settings.register_profile("explore", max_examples=2000, database=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 pytest.register_assert_rewrite("tests.integration.registry_helpers")
 
