@@ -120,18 +120,28 @@ def encode_rows(rows: Sequence[tuple[int, bytes | None, bytes | None, bytes | No
     return _pack(stamps, 0, keys, values, hbs_, _data(keys, values, hbs_))
 
 
-def unpack(blob: bytes) -> tuple[int, Sequence[int], tuple[int, ...], int]:
+_ONE = struct.Struct("<BIqiii")  # the whole head of a one-record batch
+_LAYOUTS: dict[tuple[int, int], struct.Struct] = {}
+
+
+def _layout(flags: int, n: int) -> struct.Struct:
+    """The stamps and lengths of an `n`-record batch as one Struct (built once per count seen)."""
+    layout = _LAYOUTS.get((flags, n))
+    if layout is None:
+        if len(_LAYOUTS) > 1024:
+            _LAYOUTS.clear()
+        layout = _LAYOUTS[(flags, n)] = struct.Struct(f"<{1 if flags & _ONE_STAMP else n}q{3 * n}i")
+    return layout
+
+
+def unpack(blob: bytes) -> tuple[int, Sequence[int], Sequence[int], int]:
     """(count, timestamps, lengths (keys', values', headers'), where the data starts) of a batch blob."""
     flags, n = _HEAD.unpack_from(blob)
+    layout = _layout(flags, n)
+    fields = layout.unpack_from(blob, _HEAD.size)
     if flags & _ONE_STAMP:
-        (ts,) = struct.unpack_from("<q", blob, _HEAD.size)
-        stamps: Sequence[int] = (ts,) * n
-        pos = _HEAD.size + 8
-    else:
-        stamps = struct.unpack_from(f"<{n}q", blob, _HEAD.size)
-        pos = _HEAD.size + 8 * n
-    lens = struct.unpack_from(f"<{3 * n}i", blob, pos)
-    return n, stamps, lens, pos + 12 * n
+        return n, fields[:1] * n, fields[1:], _HEAD.size + layout.size
+    return n, fields[:n], fields[n:], _HEAD.size + layout.size
 
 
 def sizes(n: int, lens: Sequence[int]) -> list[int]:
@@ -153,6 +163,16 @@ def _column(blob: bytes, pos: int, lens: Sequence[int], lo: int, hi: int) -> tup
 def decode(blob: bytes, skip: int = 0, limit: int | None = None
            ) -> list[tuple[int, bytes | None, bytes | None, bytes | None]]:
     """(timestamp, key, value, headers blob or None) of the records from index `skip` on, `limit` at most."""
+    if _HEAD.unpack_from(blob) == (_ONE_STAMP, 1):  # one-record batches (one-record produce requests) are common
+        if skip or limit == 0:
+            return []
+        _, _, ts, kl, vl, hl = _ONE.unpack_from(blob)
+        pos = _ONE.size
+        key = None if kl < 0 else blob[pos:pos + kl]
+        pos += kl if kl > 0 else 0
+        value = None if vl < 0 else blob[pos:pos + vl]
+        pos += vl if vl > 0 else 0
+        return [(ts, key, value, blob[pos:pos + hl] if hl else None)]
     n, stamps, lens, pos = unpack(blob)
     hi = n if limit is None else min(n, skip + limit)
     keys, pos = _column(blob, pos, lens[:n], skip, hi)

@@ -1,6 +1,10 @@
 """Retention of the embedded log: a pass first moves each partition's log start (readers never see records
-before it), then deletes the records below it in small chunks, each its own writer job, so producers
-wait behind at most one chunk."""
+before it), then deletes the batches wholly below it in small chunks, each its own writer job, so
+producers wait behind at most one chunk.
+
+The log start moves record by record, as the old per-record store did (a batch may straddle it; readers
+skip its records below the start); the space comes back batch by batch, once the start has passed a
+batch's last record, which is Kafka's way too (it deletes whole segments)."""
 
 from __future__ import annotations
 
@@ -9,11 +13,11 @@ import sqlite3
 import time
 
 from gateway.log.base import LogError
-from gateway.log.embedded_records import first_at_least
+from gateway.log.embedded_records import cum_at, first_at_least
 from gateway.log.embedded_writer import Admin, Part, Topic
 from gateway.log.topic_config import DEFAULT_CONFIGS
 
-_CHUNK = 2000          # records deleted per retention job
+_CHUNK = 2000          # records deleted per retention job (whole batches: at least this many when there are)
 
 
 class Retention:
@@ -31,7 +35,8 @@ class Retention:
                 pass
 
     async def enforce_retention(self, now_ms: int | None = None) -> int:
-        """One retention pass over every topic; returns how many records were deleted.
+        """One retention pass over every topic; returns how many records left the log (the log starts moved
+        past them, or their deleted topic's batches were purged).
 
         Runs by itself every `retention_check_interval` seconds; public so tests and tools can run a pass now.
         """
@@ -51,34 +56,38 @@ class Retention:
                     cut = nxt if cut is None else cut
                     if cut > start:
                         start = cut
-                        sbytes = total if cut == nxt else await self._reading(_value_at, t.tid, i, "cum", cut - 1)
+                        sbytes = total if cut == nxt else await self._reading(cum_at, t.tid, i, cut - 1)
                 if rbytes >= 0 and total - sbytes > rbytes and start < nxt:
                     last_gone = await self._reading(first_at_least, t.tid, i, "cum", total - rbytes, start, nxt)
                     if last_gone is not None:
                         start = last_gone + 1
-                        sbytes = await self._reading(_value_at, t.tid, i, "cum", last_gone)
+                        sbytes = await self._reading(cum_at, t.tid, i, last_gone)
                 if start > p.start:
                     moves.append((t, i, start, sbytes))
-        if moves:
-            await self._move_starts(moves)
-        return await self._delete_below_starts()
+        moved = await self._move_starts(moves) if moves else 0
+        return moved + await self._delete_below_starts()
 
-    async def _move_starts(self, moves: list[tuple[Topic, int, int, int]]) -> None:
+    async def _move_starts(self, moves: list[tuple[Topic, int, int, int]]) -> int:
+        """Move the log starts; returns by how many records they moved in all."""
         def work(c: sqlite3.Connection) -> None:
             c.executemany("UPDATE partitions SET log_start=MAX(log_start, ?), start_bytes=? WHERE tid=? AND part=?",
                           [(s, b, t.tid, i) for t, i, s, b in moves])
 
-        def apply(_: None) -> None:
+        def apply(_: None) -> int:
+            moved = 0
             for t, i, s, b in moves:
                 p = t.parts[i]
                 if s > p.start:
+                    moved += s - p.start
                     p.start, p.start_bytes = s, b
+            return moved
 
-        await self._submit(Admin(work, apply, asyncio.get_running_loop().create_future()))
+        return await self._submit(Admin(work, apply, asyncio.get_running_loop().create_future()))
 
     async def _delete_below_starts(self) -> int:
-        """Delete, chunk by chunk, records below each log start and the records of deleted topics."""
-        deleted = 0
+        """Delete, chunk by chunk, batches below each log start and the batches of deleted topics; returns
+        the records of deleted topics purged (those below a log start were counted when it moved)."""
+        purged = 0
         targets: list[tuple[int, int | None, int | None, Part | None]] = [
             (t.tid, i, p.start, p) for t in self._topics.values() for i, p in enumerate(t.parts) if p.start > p.clean]
         purge = await self._reading(lambda c: [tid for (tid,) in c.execute("SELECT tid FROM purge")])
@@ -88,29 +97,31 @@ class Retention:
                 n = await self._submit(Admin(
                     lambda c, tid=tid, part=part, below=below: _delete_chunk(c, tid, part, below),
                     lambda n: n, asyncio.get_running_loop().create_future()))
-                deleted += n
+                if part is None:
+                    purged += n
                 if n < _CHUNK:
                     break
             if state is not None and below is not None:
                 state.clean = max(state.clean, below)
-        return deleted
-
-
-def _value_at(c: sqlite3.Connection, tid: int, part: int, column: str, off: int) -> int:
-    row = c.execute(f"SELECT {column} FROM records WHERE tid=? AND part=? AND off<=? ORDER BY off DESC LIMIT 1",
-                    (tid, part, off)).fetchone()
-    return row[0] if row else 0
+        return purged
 
 
 def _delete_chunk(c: sqlite3.Connection, tid: int, part: int | None, below: int | None) -> int:
+    """Delete the first batches (of a partition, below `below`; or of a purged topic) holding at least
+    `_CHUNK` records, or all there are; returns how many records they held."""
     if part is None:
-        rows = c.execute("SELECT part, off FROM records WHERE tid=? LIMIT ?", (tid, _CHUNK)).fetchall()
-        c.executemany("DELETE FROM records WHERE tid=? AND part=? AND off=?", [(tid, p, o) for p, o in rows])
-        if len(rows) < _CHUNK:
-            c.execute("DELETE FROM purge WHERE tid=?", (tid,))
-        return len(rows)
-    row = c.execute("SELECT MIN(off) FROM records WHERE tid=? AND part=?", (tid, part)).fetchone()
-    if row[0] is None or row[0] >= below:
-        return 0
-    upto = min(below, row[0] + _CHUNK)
-    return c.execute("DELETE FROM records WHERE tid=? AND part=? AND off<?", (tid, part, upto)).rowcount
+        rows = c.execute("SELECT rowid, last_off - base_off + 1 FROM batches WHERE tid=? LIMIT ?",
+                         (tid, _CHUNK)).fetchall()
+    else:
+        rows = c.execute("SELECT rowid, last_off - base_off + 1 FROM batches WHERE tid=?1 AND part=?2 AND base_off<?3 "
+                         "AND last_off<?3 ORDER BY base_off LIMIT ?4", (tid, part, below, _CHUNK)).fetchall()
+    gone, n = [], 0
+    for rowid, count in rows:
+        if n >= _CHUNK:
+            break
+        gone.append((rowid,))
+        n += count
+    c.executemany("DELETE FROM batches WHERE rowid=?", gone)
+    if part is None and n < _CHUNK:
+        c.execute("DELETE FROM purge WHERE tid=?", (tid,))
+    return n

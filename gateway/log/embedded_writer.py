@@ -1,6 +1,10 @@
 """The embedded log's writer: the committed state it keeps per topic and partition, the jobs it takes, and
 the one queue it drains on one connection and one thread, committing each drain's appends and offset
-commits in one transaction (group commit)."""
+commits in one transaction (group commit).
+
+An append job arrives with its records already encoded, one batch per partition (the caller's event
+loop does that work, so the writer thread holds the GIL only to number batches and insert one row
+each); the writer gives each batch its base offset and the partition's running values."""
 
 from __future__ import annotations
 
@@ -11,10 +15,10 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from gateway.log.base import LogError, TopicInfo
+from gateway.log.embedded_records import INSERT_BATCH
 from gateway.log.topic_config import DEFAULT_CONFIGS
 
 _MAX_DRAIN = 20000     # records gathered into one transaction at most
-_INSERT = "INSERT INTO records (tid, part, off, ts, maxts, cum, key, value, headers) VALUES (?,?,?,?,?,?,?,?,?)"
 
 
 @dataclass
@@ -42,9 +46,12 @@ class Topic:
 
 @dataclass
 class Append:
+    """One append call: its batches, at most one per partition; the result is each batch's base offset."""
+
     tid: int
-    rows: list[tuple[int, int, bytes | None, bytes | None, bytes | None, int]]  # part, ts, key, value, hdrs, size
+    batches: list[tuple[int, int, bytes, int, int]]  # partition, record count, blob, max timestamp, bytes
     future: asyncio.Future
+    count: int = 0  # records in all batches
 
 
 @dataclass
@@ -87,7 +94,7 @@ class Writer:
             count = 1
             while not q.empty() and count < _MAX_DRAIN:
                 jobs.append(q.get_nowait())
-                count += len(jobs[-1].rows) if isinstance(jobs[-1], Append) else 1
+                count += jobs[-1].count if isinstance(jobs[-1], Append) else 1
             stop = any(j is None for j in jobs)
             jobs = [j for j in jobs if j is not None]
             try:
@@ -135,7 +142,7 @@ class Writer:
                                                  status=404, error_code=40401))
             else:
                 live.append(job)
-                for i in {row[0] for row in job.rows}:
+                for i, *_ in job.batches:
                     p = tids[job.tid].parts[i]
                     base[(job.tid, i)] = (p.next, p.maxts, p.total)
         if not live:
@@ -171,18 +178,18 @@ class Writer:
                     results.append(err)
                     continue
                 saved, tid = dict(pending), job.tid
-                rows, offsets = [], []
-                for part, ts, key, value, hdrs, size in job.rows:
+                rows, bases = [], []
+                for part, n, blob, bmax, size in job.batches:
                     nxt, maxts, cum = pending.get((tid, part)) or base[(tid, part)]
-                    maxts = ts if ts > maxts else maxts
+                    after = bmax if bmax > maxts else maxts
                     cum += size
-                    rows.append((tid, part, nxt, ts, maxts, cum, key, value, hdrs))
-                    offsets.append(nxt)
-                    pending[(tid, part)] = (nxt + 1, maxts, cum)
-                err = _savepoint(c, _INSERT, rows)
+                    rows.append((tid, part, nxt, nxt + n - 1, maxts, after, cum, blob))
+                    bases.append(nxt)
+                    pending[(tid, part)] = (nxt + n, after, cum)
+                err = _insert_one(c, rows[0]) if len(rows) == 1 else _savepoint(c, INSERT_BATCH, rows)
                 if err is not None:
                     pending = saved
-                results.append(offsets if err is None else err)
+                results.append(bases if err is None else err)
             c.executemany("UPDATE partitions SET next_offset=?, max_ts=?, total_bytes=? WHERE tid=? AND part=?",
                           [(n, m, t, tid, part) for (tid, part), (n, m, t) in pending.items()])
             c.execute("COMMIT")
@@ -200,6 +207,17 @@ def _settle(future: asyncio.Future, result: Any = None, exc: BaseException | Non
             future.set_exception(exc)
         else:
             future.set_result(result)
+
+
+def _insert_one(c: sqlite3.Connection, row: tuple[Any, ...]) -> sqlite3.Error | None:
+    """One statement is atomic by itself: a failed INSERT leaves the transaction as it was, no savepoint needed."""
+    try:
+        c.execute(INSERT_BATCH, row)
+    except sqlite3.Error as exc:
+        if not c.in_transaction:  # the error ended the whole transaction: fail the group
+            raise
+        return exc
+    return None
 
 
 def _savepoint(c: sqlite3.Connection, sql: str, rows: list[tuple[Any, ...]]) -> sqlite3.Error | None:
