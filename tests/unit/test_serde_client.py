@@ -237,13 +237,24 @@ def test_incompatible_registration_carries_reasons():
         "{errorType:'READER_FIELD_MISSING_DEFAULT_VALUE', description:'x'}", "{oldSchemaVersion: 1}"]
 
 
-def test_latest_version_cache_with_ttl():
+def test_latest_version_cache_with_ttl(monkeypatch):
+    # A clock the test moves, so a slow or loaded machine cannot let the TTL run out between two calls.
+    import cachetools
+
+    import serde.client.caches
+
+    now = [1000.0]
+    monkeypatch.setattr(serde.client.caches, "TTLCache",
+                        lambda maxsize, ttl: cachetools.TTLCache(maxsize, ttl, timer=lambda: now[0]))
     latest = {"subject": "s", "id": 1, "version": 1, "schema": AVRO}
-    c, rec = client({("GET", "/subjects/s/versions/latest"): (200, latest)}, latest_ttl=0.05)
+    c, rec = client({("GET", "/subjects/s/versions/latest"): (200, latest)}, latest_ttl=5)
     assert c.get_latest_version("s").version == 1
     assert c.get_latest_version("s").version == 1
     assert len(rec.requests) == 1
-    time.sleep(0.08)
+    now[0] += 4.9
+    c.get_latest_version("s")
+    assert len(rec.requests) == 1  # still within the TTL
+    now[0] += 0.2
     c.get_latest_version("s")
     assert len(rec.requests) == 2
     c.clear_latest_caches()
