@@ -7,6 +7,7 @@ the store first and are applied to the in-memory view only once durable.
 
 from __future__ import annotations
 
+import hashlib
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
@@ -16,8 +17,9 @@ from typing import Any
 import orjson
 
 from registry import errors
+from registry import metadata as md
 from registry import subjects as subj
-from registry.compat.levels import Previous, check
+from registry.compat.levels import Previous, check, trailer
 from registry.identity import schema_guid
 from registry.settings import Settings
 from registry.state import State
@@ -58,6 +60,10 @@ def parse_version(text: str) -> int:
     raise errors.invalid_version(text)
 
 
+def _digest(text: str) -> bytes:
+    return hashlib.md5(text.encode()).digest()
+
+
 def _ref_dicts(refs: Iterable[tuple[str, str, int]]) -> list[dict[str, Any]]:
     return [{"name": n, "subject": s, "version": v} for n, s, v in refs]
 
@@ -82,8 +88,9 @@ class Registry(Settings):
         self.state = State()
         self.state.load(store.load())
         self._parsed: dict[tuple[str, int], ParsedSchema] = {}
-        self._by_id_bytes: dict[int, bytes] = {}
-        self._verdicts: OrderedDict[tuple, list[str]] = OrderedDict()  # the hot GET /schemas/ids/{id}, default context
+        self._by_id_bytes: dict[int, bytes] = {}  # the hot GET /schemas/ids/{id}, default context
+        self._verdicts: OrderedDict[tuple, list[str]] = OrderedDict()
+        self._equivalences: dict[tuple[str, int], bytes] = {}
 
     # -- plumbing ------------------------------------------------------------------------
 
@@ -94,8 +101,10 @@ class Registry(Settings):
             raise errors.store_error(f"Error while writing to the store: {exc}") from None
         for r in records:
             self.state.apply(r)
-            if isinstance(r, VersionRemoved):
+            if isinstance(r, VersionRemoved):  # its id may go, and IMPORT may give it to another schema
                 self._by_id_bytes.clear()
+                self._parsed.clear()
+                self._equivalences.clear()
 
     def _plugin(self, schema_type: str) -> TypePlugin:
         plugin = self.types.get(schema_type)
@@ -196,7 +205,7 @@ class Registry(Settings):
             out["schemaType"] = rec.schema_type
         if rec.references:
             out["references"] = _ref_dicts(rec.references)
-        if rec.metadata:
+        if rec.metadata is not None:
             out["metadata"] = rec.metadata
         text = rec.schema
         if fmt:
@@ -212,6 +221,7 @@ class Registry(Settings):
 
     def register(self, subject: str, req: SchemaRequest, *, normalize: bool = False,
                  force: bool = False) -> dict[str, Any]:
+        """Confluent's register, step for step (spec section 3.4)."""
         subject = subj.normalize(subject)
         if not subj.is_valid(subject):
             raise errors.invalid_subject(subject)
@@ -220,15 +230,16 @@ class Registry(Settings):
         mode = self._mode_of(subject)
         normalize = (normalize or bool(config.get("normalize"))) and mode != "IMPORT"
         live = self.state.versions(subject)
-        metadata = req.metadata if req.metadata is not None else (
-            self._record(subject, live[-1].id).metadata if live else None)
         blank = req.schema is None or not req.schema.strip()
+        unversioned = req.version in (None, 0)
+        wanted_id = req.id if req.id is not None and req.id >= 0 else None
 
         # Idempotent re-registration comes before any mode or compatibility check. The
         # schema is parsed strictly once; the lenient parse that Confluent's probe uses is
         # only needed when the strict one fails (a stored schema may predate a rule).
         parsed: ParsedSchema | None = None
         strict_error: errors.RegistryError | None = None
+        refs: list[tuple[str, str, int]] = []
         if not blank:
             refs = self._pin_references(ctx, req.references)
             try:
@@ -237,11 +248,13 @@ class Registry(Settings):
             except errors.RegistryError as exc:
                 strict_error = exc
                 probe = self._parse(ctx, req.schema_type, req.schema, refs, validate=False, normalize=normalize)
-            guid = schema_guid(probe.canonical(), _ref_dicts(refs), metadata)
-            for v in reversed(live if req.version != LATEST else live[-1:]):
-                rec = self._record(subject, v.id)
-                if rec.guid == guid and rec.schema_type == req.schema_type and req.id in (None, v.id):
-                    return self._registered(subject, v)
+            if not md.has_defaults(config):
+                found = self._find(subject, live, probe, req.schema_type, refs, req.metadata,
+                                   latest_only=req.version == LATEST)
+                if found is not None and (
+                        (req.version in (None, 0, LATEST) and wanted_id in (None, found.id))
+                        or (wanted_id == found.id and req.version == found.version)):
+                    return self._registered(subject, found)
 
         if mode in ("READONLY", "READONLY_OVERRIDE"):
             raise errors.operation_not_permitted(self._readonly_message(subject))
@@ -253,78 +266,150 @@ class Registry(Settings):
         if strict_error is not None:
             raise strict_error
 
-        schema_type = req.schema_type
+        everything = self.state.versions(subject, deleted=True)
+        next_version = (everything[-1].version + 1) if everything else 1
+        schema_type, metadata = req.schema_type, req.metadata
+        latest = self._record(subject, live[-1].id) if live else None
         if parsed is None:  # a blank schema: a metadata-only update of the latest version
-            if not live:
+            if latest is None or mode == "IMPORT":
                 raise errors.invalid_schema("Empty schema")
-            latest = self._record(subject, live[-1].id)
             schema_type, refs = latest.schema_type, list(latest.references)
             parsed = self._parse(ctx, schema_type, latest.schema, refs, validate=True, normalize=normalize)
-            guid = schema_guid(parsed.canonical(), _ref_dicts(refs), metadata)
-        canonical = parsed.canonical()
+        if mode != "IMPORT":
+            # metadata left out is inherited; the config's defaults go beneath, its overrides on top
+            metadata = md.with_config(config, metadata if metadata is not None else
+                                      (latest.metadata if latest is not None else None))
+            if not unversioned or md.version_of(metadata) is not None:
+                metadata = md.with_version(metadata, next_version)
+        guid = schema_guid(parsed.canonical(), _ref_dicts(refs), metadata)
         context = self.state.context(ctx)
-        for v in live:
-            rec = self._record(subject, v.id)
-            if rec.guid == guid and rec.schema_type == schema_type and req.id in (None, v.id):
-                return self._registered(subject, v)
+
+        schema_id = wanted_id
+        same = context.by_guid.get(guid)
+        if same is not None and context.schemas[same].schema_type == schema_type and wanted_id in (None, same):
+            if unversioned:
+                for v in live:
+                    if v.id == same:
+                        return self._registered(subject, v)
+            schema_id = same
+        if unversioned:
+            found = self._find(subject, [v for v in live if schema_id in (None, v.id)], parsed, schema_type,
+                               refs, metadata, semantic_only=True)
+            if found is not None:
+                return self._registered(subject, found)
 
         if mode != "IMPORT" and not force:
             messages = self._check(subject, parsed, schema_type, config, live, metadata)
             if messages:
                 raise errors.incompatible_schema(subject, messages)
 
-        everything = self.state.versions(subject, deleted=True)
-        next_version = (everything[-1].version + 1) if everything else 1
         version = next_version
-        if req.version is not None and req.version > 0:
+        if not unversioned and req.version != LATEST:
             if mode == "IMPORT":
-                version = req.version
+                version = req.version  # type: ignore[assignment]
             elif req.version != next_version:
                 raise errors.invalid_schema("Version is not one more than previous version")
 
         records: list[Record] = []
-        if req.id is not None and req.id >= 0:
-            existing = context.schemas.get(req.id)
+        if wanted_id is not None:
+            existing = context.schemas.get(wanted_id)
             if existing is not None and (existing.guid != guid or existing.schema_type != schema_type):
                 raise errors.operation_not_permitted(
-                    f"Overwrite new schema with id {req.id} in context {label} is not permitted.")
-            schema_id = req.id
-        else:
-            schema_id = context.by_guid.get(guid)
-            if schema_id is not None and context.schemas[schema_id].schema_type != schema_type:
-                schema_id = None
+                    f"Overwrite new schema with id {wanted_id} in context {label} is not permitted.")
         if schema_id is None or schema_id not in context.schemas:
             schema_id = schema_id if schema_id is not None else context.max_id + 1
-            records.append(SchemaRecord(ctx, schema_id, schema_type, canonical, tuple(refs), metadata, guid))
+            records.append(SchemaRecord(ctx, schema_id, schema_type, parsed.canonical(), tuple(refs), metadata, guid))
         # A soft-deleted copy of the same schema in this subject gives way to the new version.
-        for v in self.state.versions(subject, deleted=True):
+        for v in everything:
             if v.deleted and v.id == schema_id and not self._referrers(subject, v.version, deleted=True):
                 records.append(VersionRemoved(subject, v.version))
         new = VersionRecord(subject, version, schema_id, False, int(self.clock() * 1000))
         self._write([*records, new])
         return self._registered(subject, new)
 
-    def _check(self, subject: str, parsed: ParsedSchema, schema_type: str, config: dict[str, Any],
-               versions: list[VersionRecord], metadata: dict[str, Any] | None) -> list[str]:
-        """Confluent's messages for `parsed` against `versions` at the subject's level.
+    def _find(self, subject: str, versions: list[VersionRecord], parsed: ParsedSchema, schema_type: str,
+              refs: list[tuple[str, str, int]], metadata: md.Metadata | None, *,
+              latest_only: bool = False, semantic_only: bool = False) -> VersionRecord | None:
+        """The version holding this schema: by identity hash, else by semantic lookup."""
+        if latest_only:
+            versions = versions[-1:]
+        elif not semantic_only:
+            guid = schema_guid(parsed.canonical(), _ref_dicts(refs), metadata)
+            for v in reversed(versions):
+                rec = self._record(subject, v.id)
+                if rec.guid == guid and rec.schema_type == schema_type:
+                    return v
+        ctx, _ = subj.split(subject)
+        mine = _digest(parsed.equivalence_key())
+        for v in reversed(versions):
+            if self._equivalence(ctx, v.id) == mine and self._can_lookup(ctx, schema_type, refs, metadata, v):
+                return v
+        return None
 
-        Verdicts are remembered: stored schemas never change, so the answer for one
-        candidate (by guid) against the same stored ids, level and policy is fixed.
-        """
+    def _can_lookup(self, ctx: str, schema_type: str, refs: list[tuple[str, str, int]],
+                    metadata: md.Metadata | None, v: VersionRecord) -> bool:
+        """Confluent's `canLookup` for a version whose schema is equivalent: the same schema
+        sent with its references inlined, or with a `confluent:version` on one side only,
+        finds the stored version."""
+        rec = self.state.contexts[ctx].schemas[v.id]
+        if rec.schema_type != schema_type:
+            return False
+        if list(rec.references) != refs and (refs or not rec.references):
+            return False
+        return md.same_for_lookup(metadata, rec.metadata, v.version)
+
+    def _equivalence(self, ctx: str, id_: int) -> bytes:
+        """A digest of a stored schema's equivalence key, kept: a semantic lookup compares the
+        candidate with every version of the subject, so each must cost a dict lookup."""
+        key = (ctx, id_)
+        digest = self._equivalences.get(key)
+        if digest is None:
+            digest = self._equivalences[key] = _digest(self.parsed(ctx, id_).equivalence_key())
+        return digest
+
+    def _check(self, subject: str, parsed: ParsedSchema, schema_type: str, config: dict[str, Any],
+               versions: list[VersionRecord], metadata: md.Metadata | None) -> list[str]:
+        """Confluent's messages for `parsed` against `versions` at the subject's level, after
+        the reserved-field checks that `validateFields` adds."""
         level = config["compatibilityLevel"]
-        if level == "NONE" or not versions:
-            return []
+        validate_fields = bool(config.get("validateFields"))
+        messages = self._reserved_messages(subject, parsed, metadata, versions) if validate_fields else []
+        if level != "NONE" and versions:
+            messages += self._level_messages(subject, parsed, schema_type, config, versions, metadata)
+        if messages and not messages[-1].startswith("{validateFields: "):
+            messages.append(trailer(level, validate_fields))
+        return messages
+
+    def _reserved_messages(self, subject: str, parsed: ParsedSchema, metadata: md.Metadata | None,
+                           versions: list[VersionRecord]) -> list[str]:
+        mine = md.reserved_fields(metadata)
+        out = []
+        if versions:
+            removed = md.reserved_fields(self._record(subject, versions[-1].id).metadata) - mine
+            out += [f"The new schema has reserved field {name} removed from its metadata which is present "
+                    "in the old schema's metadata." for name in sorted(removed)]
+        fields = parsed.top_level_fields() if mine else frozenset()
+        out += [f"The new schema has field that conflicts with the reserved field {name}."
+                for name in sorted(mine) if name in fields]
+        return out
+
+    def _level_messages(self, subject: str, parsed: ParsedSchema, schema_type: str, config: dict[str, Any],
+                        versions: list[VersionRecord], metadata: md.Metadata | None) -> list[str]:
+        """Verdicts are remembered: stored schemas never change, so the answer for one
+        candidate (by guid) against the same stored ids, level and policy is fixed."""
+        level = config["compatibilityLevel"]
         ctx, _ = subj.split(subject)
         group = config.get("compatibilityGroup")
         if group is None and not level.endswith("_TRANSITIVE"):
             versions = versions[-1:]
         policy = str(config.get("compatibilityPolicy") or "STRICT")
+        validate_fields = bool(config.get("validateFields"))
         key = (schema_type, schema_guid(parsed.canonical()), ctx, tuple(v.id for v in versions),
-               level, policy, group, repr(metadata) if group else None)
+               level, policy, validate_fields, group, repr(metadata) if group else None)
         cached = self._verdicts.get(key)
         if cached is not None:
             self._verdicts.move_to_end(key)
-            return cached
+            return list(cached)
         previous = []
         for v in versions:
             rec = self._record(subject, v.id)
@@ -335,13 +420,14 @@ class Registry(Settings):
                     continue
             previous.append(Previous(v.version, self.parsed(ctx, v.id), self._plugin(rec.schema_type).check))
         try:
-            messages = check(level, parsed, self._plugin(schema_type).check, previous, policy=policy)
+            messages = check(level, parsed, self._plugin(schema_type).check, previous, policy=policy,
+                             validate_fields=validate_fields)
         except SchemaParseError as exc:  # a checker that needs more of the schema than parsing did
             raise errors.invalid_schema(f"Invalid schema of type {schema_type}, details: {exc}") from None
         self._verdicts[key] = messages
         if len(self._verdicts) > VERDICT_CACHE:
             self._verdicts.popitem(last=False)
-        return messages
+        return list(messages)
 
     def lookup(self, subject: str, req: SchemaRequest, *, normalize: bool = False,
                deleted: bool = False) -> dict[str, Any]:
@@ -357,13 +443,17 @@ class Registry(Settings):
         normalize = normalize or bool(self.effective_config(subject).get("normalize"))
         refs = self._pin_references(ctx, req.references)
         parsed = self._parse(ctx, req.schema_type, req.schema, refs, validate=False, normalize=normalize)
-        canonical = parsed.canonical()
         versions = self.state.versions(subject, deleted=deleted)
-        for v in reversed(versions):
-            rec = self._record(subject, v.id)
-            meta = req.metadata if req.metadata is not None else rec.metadata
-            if rec.schema_type == req.schema_type and rec.guid == schema_guid(canonical, _ref_dicts(refs), meta):
-                return self.entity(subject, v)
+        found = self._find(subject, versions, parsed, req.schema_type, refs, req.metadata)
+        live = self.state.versions(subject)
+        if found is None and live:
+            # again with the metadata a registration would give it (`maybeSetMetadataRuleSet`)
+            inherited = req.metadata if req.metadata is not None else self._record(subject, live[-1].id).metadata
+            metadata = md.with_config(self.effective_config(subject), inherited)
+            if metadata != req.metadata:
+                found = self._find(subject, versions, parsed, req.schema_type, refs, metadata)
+        if found is not None:
+            return self.entity(subject, found)
         if not versions:
             raise errors.subject_not_found(subject)
         raise errors.schema_not_found()

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from registry import errors
+from registry import metadata as md
 from registry import subjects as subj
 from registry.compat.levels import LEVELS
 from registry.store.base import ConfigRecord, ModeRecord, Record, VersionRemoved
@@ -72,6 +73,9 @@ class Settings:
             if expected is not None and value is not None and (
                     not isinstance(value, expected) or (expected is not bool and isinstance(value, bool))):
                 raise errors.HttpError(400, f"Cannot deserialize value {value!r} for config field '{key}'")
+        for key in ("defaultMetadata", "overrideMetadata"):
+            if update.get(key) is not None and not md.is_valid(update[key]):
+                raise errors.HttpError(400, f"Cannot deserialize value {update[key]!r} for config field '{key}'")
         level = update.get("compatibility")
         if level is not None and level.upper() not in LEVELS:
             raise errors.invalid_compatibility_level()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from registry import metadata as md
 from registry.core import SchemaRequest
 from registry.errors import HttpError, RegistryError
 
@@ -30,45 +31,20 @@ def schema_request(body: Any) -> SchemaRequest:
         raise _bad("Cannot deserialize field 'references': expected an array of "
                    "{name: string, subject: string, version: integer}")
     metadata = body.get("metadata")
-    if metadata is not None and not _is_metadata(metadata):
+    if metadata is not None and not md.is_valid(metadata):
         raise _bad("Cannot deserialize field 'metadata': expected {tags: {string: [string]}, "
                    "properties: {string: string}, sensitive: [string]}")
     version, id_ = body.get("version"), body.get("id")
     for name, value in (("version", version), ("id", id_)):
         if value is not None and (not isinstance(value, int) or isinstance(value, bool)):
             raise _bad(f"Cannot deserialize value of type `java.lang.Integer` for field '{name}'")
-    return SchemaRequest(schema, schema_type, refs, _sorted_metadata(metadata) if metadata else None, version, id_)
+    return SchemaRequest(schema, schema_type, refs, md.canonical(metadata), version, id_)
 
 
 def _is_reference(ref: Any) -> bool:
     return isinstance(ref, dict) and all(
         ref.get(k) is None or isinstance(ref[k], str) for k in ("name", "subject")) and (
         ref.get("version") is None or (isinstance(ref["version"], int) and not isinstance(ref["version"], bool)))
-
-
-def _strings(value: Any) -> bool:
-    return isinstance(value, list) and all(isinstance(v, str) for v in value)
-
-
-def _is_metadata(metadata: Any) -> bool:
-    if not isinstance(metadata, dict):
-        return False
-    tags, props, sensitive = metadata.get("tags"), metadata.get("properties"), metadata.get("sensitive")
-    return ((tags is None or (isinstance(tags, dict) and all(_strings(v) for v in tags.values())))
-            and (props is None or (isinstance(props, dict) and all(isinstance(v, str) for v in props.values())))
-            and (sensitive is None or _strings(sensitive)))
-
-
-def _sorted_metadata(metadata: dict[str, Any]) -> dict[str, Any]:
-    """Confluent keeps tags and properties in sorted maps and sets, and answers in that order."""
-    out = dict(metadata)
-    if isinstance(out.get("tags"), dict):
-        out["tags"] = {k: sorted(set(v)) for k, v in sorted(out["tags"].items())}
-    if isinstance(out.get("properties"), dict):
-        out["properties"] = dict(sorted(out["properties"].items()))
-    if isinstance(out.get("sensitive"), list):
-        out["sensitive"] = sorted(set(out["sensitive"]))
-    return out
 
 
 def mode_value(body: Any) -> str | None:

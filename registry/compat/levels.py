@@ -20,6 +20,11 @@ class Previous:
     checker: Checker
 
 
+def trailer(level: str, validate_fields: bool) -> str:
+    """The last line of every failed check since Confluent 7.6."""
+    return f"{{validateFields: '{str(validate_fields).lower()}', compatibility: '{level}'}}"
+
+
 def check(
     level: str,
     new: ParsedSchema,
@@ -28,6 +33,7 @@ def check(
     *,
     policy: str = "STRICT",
     append_schema: bool = True,
+    validate_fields: bool = False,
 ) -> list[str]:
     """Confluent's messages for `new` against `previous` (oldest first); empty when compatible.
 
@@ -57,6 +63,6 @@ def check(
                 text = old.schema.canonical()
                 shown = f"<truncated> '{text[:MAX_OLD_SCHEMA]}'" if len(text) > MAX_OLD_SCHEMA else f"'{text}'"
                 messages += [f"{{oldSchemaVersion: {old.version}}}", f"{{oldSchema: {shown}}}"]
-            messages.append(f"{{validateFields: 'false', compatibility: '{level}'}}")
+            messages.append(trailer(level, validate_fields))
             return messages
     return []

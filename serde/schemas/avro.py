@@ -439,6 +439,20 @@ class AvroSchema:
             return _dumps(_Writer(set()).write(self.root, None))
         return None
 
+    def equivalence_key(self) -> str:
+        """Java's `Schema.equals` on the resolved schemas: every named type inlined, names in
+        full, props sorted, so references, namespace spelling and key order do not matter."""
+        return self._equivalence_key
+
+    @cached_property
+    def _equivalence_key(self) -> str:
+        return _dumps(_NormalizedWriter(set()).write(self.root))
+
+    def top_level_fields(self) -> frozenset[str]:
+        if isinstance(self.root, Named) and self.root.kind in ("record", "error"):
+            return frozenset(f.name for f in self.root.fields)
+        return frozenset()
+
     @cached_property
     def resolved_json(self) -> Any:
         """The schema with every reference inlined, as fastavro and the avro library take it.

@@ -24,6 +24,13 @@ class ParsedSchema(Protocol):
     def formatted(self, fmt: str) -> str | None:
         """The text for a `?format=` value, or None when the type does not know that format."""
 
+    def equivalence_key(self) -> str:
+        """Equal keys mean the same schema to Confluent's semantic lookup (`canLookup`), which
+        finds a version registered with references from the same schema sent inlined."""
+
+    def top_level_fields(self) -> frozenset[str]:
+        """The fields a `confluent:reserved` metadata property may not reuse."""
+
 
 class SchemaType(Protocol):
     """A schema type plug-in: AVRO, JSON or PROTOBUF."""

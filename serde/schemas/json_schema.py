@@ -338,6 +338,13 @@ class JsonParsedSchema:
     def formatted(self, fmt: str) -> str | None:
         return None
 
+    def equivalence_key(self) -> str:
+        return self.canonical()
+
+    def top_level_fields(self) -> frozenset[str]:
+        props = self.schema.get("properties") if isinstance(self.schema, dict) else None
+        return frozenset(props) if isinstance(props, dict) else frozenset()
+
     def __eq__(self, other: object) -> bool:
         return isinstance(other, JsonParsedSchema) and self.canonical() == other.canonical()
 

@@ -157,6 +157,12 @@ class ProtobufSchema:
                                decode_options=self._decode_options, ignore_extensions=True)
         return None
 
+    def equivalence_key(self) -> str:
+        return self.canonical()
+
+    def top_level_fields(self) -> frozenset[str]:
+        return frozenset(f.name for m in self.file_descriptor.message_type for f in m.field)
+
     def __repr__(self) -> str:
         return f"ProtobufSchema({self.file_descriptor.name!r})"
 

@@ -535,7 +535,6 @@ def test_compatibility_group_null_matches_null(sr):
 RESERVED = {"properties": {"confluent:reserved": "x,y"}}
 
 
-@pytest.mark.xfail(strict=True, reason="bug: config validateFields is ignored (trailer says 'false', no reserved checks)")
 def test_validate_fields_trailer(sr):
     ok(sr.put("/config/s", json={"validateFields": True}))
     reg_id(sr, "s", V1)
@@ -543,7 +542,6 @@ def test_validate_fields_trailer(sr):
     assert msgs[-1] == "{validateFields: 'true', compatibility: 'BACKWARD'}"
 
 
-@pytest.mark.xfail(strict=True, reason="bug: confluent:reserved fields are not enforced with validateFields=true")
 def test_reserved_field_conflict_and_removal(sr):
     ok(sr.put("/config/s", json={"validateFields": True}))
     reg_id(sr, "s", V1, metadata=RESERVED)

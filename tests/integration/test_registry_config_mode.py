@@ -494,9 +494,16 @@ def test_readonly_version_minus_one_compares_latest_only(sr):
     assert ok(register(sr, "s", S2, version=-1)) == {"id": i2}
     assert ok(register(sr, "s", S1)) == {"id": i1}
     ok(sr.put("/mode/s", json={"mode": "READWRITE"}))
-    # in READWRITE it still finds the existing version (step 8): no new version
-    assert ok(register(sr, "s", S1, version=-1)) == {"id": i1}
-    assert ok(sr.get("/subjects/s/versions")) == [1, 2]
+    # In READWRITE a version other than 0 makes the register stamp confluent:version with the
+    # new version number (maybeSetMetadataRuleSet, 7.9.10 and master alike), so the schema is
+    # new metadata-wise: version 3 with its own id, not version 1 again.
+    i3 = ok(register(sr, "s", S1, version=-1))["id"]
+    assert i3 not in (i1, i2)
+    assert ok(sr.get("/subjects/s/versions")) == [1, 2, 3]
+    assert ok(sr.get("/subjects/s/versions/3"))["metadata"] == {"properties": {"confluent:version": "3"}}
+    # ...and the same request again finds version 3, the latest, by the lookup that ignores
+    # a confluent:version on the stored side only
+    assert ok(register(sr, "s", S1, version=-1)) == {"id": i3}
 
 
 def test_subject_config_without_level_reads_server_default(sr):

@@ -311,7 +311,6 @@ def test_references_resolve_in_referrers_context(sr):
     assert ok(sr.get("/subjects/:.ctx:address/versions/1/referencedby")) == [2]
 
 
-@pytest.mark.xfail(strict=True, reason="missing: semantic canLookup fallback (spec: optional)")
 def test_lookup_with_references_inlined_finds_the_version(sr):
     # §5.3 canLookup fallback (testSchemaNormalization); the spec marks it optional for an MVP
     reg_id(sr, "address", ADDRESS)

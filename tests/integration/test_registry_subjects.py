@@ -586,7 +586,6 @@ def test_subjects_and_versions_offset_limit(sr):
 
 # ---------------------------------------------------------------- confluent:version and ruleSet
 
-@pytest.mark.xfail(strict=True, reason="bug: explicit version does not set confluent:version metadata")
 def test_explicit_version_sets_confluent_version_property(sr):
     # §5.6: an explicit non-zero version sets metadata.properties["confluent:version"]; once it is in
     # the (inherited) metadata, later versions get their own number
@@ -756,7 +755,6 @@ def test_state_survives_restart(tmp_path):
 
 # ---------------------------------------------------------------- config default/override metadata (§5.6)
 
-@pytest.mark.xfail(strict=True, reason="bug: config defaultMetadata/overrideMetadata are stored but never applied")
 def test_config_default_and_override_metadata_are_merged(sr):
     ok(sr.put("/config/s", json={"defaultMetadata": {"properties": {"owner": "team", "tier": "1"}},
                                  "overrideMetadata": {"properties": {"tier": "gold"}}}))
@@ -830,7 +828,6 @@ def test_metadata_is_returned_sorted(sr):
     assert ok(sr.get(f"/schemas/ids/{i}"))["metadata"] == M_SORTED
 
 
-@pytest.mark.xfail(strict=True, reason="bug: {} and {'properties': {}} metadata hash differently")
 def test_empty_metadata_spellings_are_one_schema(sr):
     a = reg_id(sr, "a", S1, metadata={})
     assert reg_id(sr, "b", S1, metadata={"properties": {}}) == a
@@ -878,7 +875,6 @@ def test_schema_by_guid(sr):
     assert_error(sr.get(f"/schemas/guids/{missing}"), 404, 40403, f"Schema {missing} not found")
 
 
-@pytest.mark.xfail(strict=True, reason="missing: semantic canLookup fallback on register (§3.4 step 9)")
 def test_register_without_normalize_finds_normalized_version(sr):
     i = ok(sr.post("/subjects/s/versions", params={"normalize": "true"}, json=body(NS_REC)))["id"]
     # the stored text is the normalized form; the canonical form is the same Avro schema
