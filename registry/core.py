@@ -7,10 +7,9 @@ the store first and are applied to the in-memory view only once durable.
 
 from __future__ import annotations
 
-import hashlib
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,8 +18,8 @@ import orjson
 from registry import errors
 from registry import metadata as md
 from registry import subjects as subj
-from registry.compat.levels import Previous, check, trailer
 from registry.identity import schema_guid
+from registry.compare import Comparing, ref_dicts
 from registry.settings import Settings
 from registry.state import State
 from registry.store.base import ConfigRecord, ModeRecord, Record, SchemaRecord, Store, VersionRecord, VersionRemoved
@@ -29,7 +28,6 @@ from serde.errors import SchemaParseError
 from serde.schemas.base import ParsedSchema
 
 MAX_VERSION = 2**31 - 1
-VERDICT_CACHE = 4096
 BY_ID_CACHE = 50_000
 LATEST = -1
 
@@ -60,15 +58,7 @@ def parse_version(text: str) -> int:
     raise errors.invalid_version(text)
 
 
-def _digest(text: str) -> bytes:
-    return hashlib.md5(text.encode()).digest()
-
-
-def _ref_dicts(refs: Iterable[tuple[str, str, int]]) -> list[dict[str, Any]]:
-    return [{"name": n, "subject": s, "version": v} for n, s, v in refs]
-
-
-class Registry(Settings):
+class Registry(Settings, Comparing):
     def __init__(
         self,
         store: Store,
@@ -158,7 +148,7 @@ class Registry(Settings):
             return parsed.normalize() if normalize else parsed
         except SchemaParseError as exc:
             raise errors.invalid_schema(
-                f"Invalid schema {text} with refs {_ref_dicts(refs)} of type {schema_type}, details: {exc}") from None
+                f"Invalid schema {text} with refs {ref_dicts(refs)} of type {schema_type}, details: {exc}") from None
         except RecursionError:
             raise errors.invalid_schema(f"Invalid schema of type {schema_type}: nested too deeply") from None
         except (ValueError, TypeError, KeyError, IndexError, AttributeError) as exc:
@@ -204,7 +194,7 @@ class Registry(Settings):
         if rec.schema_type != "AVRO" or self.api_version >= 8:
             out["schemaType"] = rec.schema_type
         if rec.references:
-            out["references"] = _ref_dicts(rec.references)
+            out["references"] = ref_dicts(rec.references)
         if rec.metadata is not None:
             out["metadata"] = rec.metadata
         text = rec.schema
@@ -281,7 +271,7 @@ class Registry(Settings):
                                       (latest.metadata if latest is not None else None))
             if not unversioned or md.version_of(metadata) is not None:
                 metadata = md.with_version(metadata, next_version)
-        guid = schema_guid(parsed.canonical(), _ref_dicts(refs), metadata)
+        guid = schema_guid(parsed.canonical(), ref_dicts(refs), metadata)
         context = self.state.context(ctx)
 
         schema_id = wanted_id
@@ -326,108 +316,6 @@ class Registry(Settings):
         new = VersionRecord(subject, version, schema_id, False, int(self.clock() * 1000))
         self._write([*records, new])
         return self._registered(subject, new)
-
-    def _find(self, subject: str, versions: list[VersionRecord], parsed: ParsedSchema, schema_type: str,
-              refs: list[tuple[str, str, int]], metadata: md.Metadata | None, *,
-              latest_only: bool = False, semantic_only: bool = False) -> VersionRecord | None:
-        """The version holding this schema: by identity hash, else by semantic lookup."""
-        if latest_only:
-            versions = versions[-1:]
-        elif not semantic_only:
-            guid = schema_guid(parsed.canonical(), _ref_dicts(refs), metadata)
-            for v in reversed(versions):
-                rec = self._record(subject, v.id)
-                if rec.guid == guid and rec.schema_type == schema_type:
-                    return v
-        ctx, _ = subj.split(subject)
-        mine = _digest(parsed.equivalence_key())
-        for v in reversed(versions):
-            if self._equivalence(ctx, v.id) == mine and self._can_lookup(ctx, schema_type, refs, metadata, v):
-                return v
-        return None
-
-    def _can_lookup(self, ctx: str, schema_type: str, refs: list[tuple[str, str, int]],
-                    metadata: md.Metadata | None, v: VersionRecord) -> bool:
-        """Confluent's `canLookup` for a version whose schema is equivalent: the same schema
-        sent with its references inlined, or with a `confluent:version` on one side only,
-        finds the stored version."""
-        rec = self.state.contexts[ctx].schemas[v.id]
-        if rec.schema_type != schema_type:
-            return False
-        if list(rec.references) != refs and (refs or not rec.references):
-            return False
-        return md.same_for_lookup(metadata, rec.metadata, v.version)
-
-    def _equivalence(self, ctx: str, id_: int) -> bytes:
-        """A digest of a stored schema's equivalence key, kept: a semantic lookup compares the
-        candidate with every version of the subject, so each must cost a dict lookup."""
-        key = (ctx, id_)
-        digest = self._equivalences.get(key)
-        if digest is None:
-            digest = self._equivalences[key] = _digest(self.parsed(ctx, id_).equivalence_key())
-        return digest
-
-    def _check(self, subject: str, parsed: ParsedSchema, schema_type: str, config: dict[str, Any],
-               versions: list[VersionRecord], metadata: md.Metadata | None) -> list[str]:
-        """Confluent's messages for `parsed` against `versions` at the subject's level, after
-        the reserved-field checks that `validateFields` adds."""
-        level = config["compatibilityLevel"]
-        validate_fields = bool(config.get("validateFields"))
-        messages = self._reserved_messages(subject, parsed, metadata, versions) if validate_fields else []
-        if level != "NONE" and versions:
-            messages += self._level_messages(subject, parsed, schema_type, config, versions, metadata)
-        if messages and not messages[-1].startswith("{validateFields: "):
-            messages.append(trailer(level, validate_fields))
-        return messages
-
-    def _reserved_messages(self, subject: str, parsed: ParsedSchema, metadata: md.Metadata | None,
-                           versions: list[VersionRecord]) -> list[str]:
-        mine = md.reserved_fields(metadata)
-        out = []
-        if versions:
-            removed = md.reserved_fields(self._record(subject, versions[-1].id).metadata) - mine
-            out += [f"The new schema has reserved field {name} removed from its metadata which is present "
-                    "in the old schema's metadata." for name in sorted(removed)]
-        fields = parsed.top_level_fields() if mine else frozenset()
-        out += [f"The new schema has field that conflicts with the reserved field {name}."
-                for name in sorted(mine) if name in fields]
-        return out
-
-    def _level_messages(self, subject: str, parsed: ParsedSchema, schema_type: str, config: dict[str, Any],
-                        versions: list[VersionRecord], metadata: md.Metadata | None) -> list[str]:
-        """Verdicts are remembered: stored schemas never change, so the answer for one
-        candidate (by guid) against the same stored ids, level and policy is fixed."""
-        level = config["compatibilityLevel"]
-        ctx, _ = subj.split(subject)
-        group = config.get("compatibilityGroup")
-        if group is None and not level.endswith("_TRANSITIVE"):
-            versions = versions[-1:]
-        policy = str(config.get("compatibilityPolicy") or "STRICT")
-        validate_fields = bool(config.get("validateFields"))
-        key = (schema_type, schema_guid(parsed.canonical()), ctx, tuple(v.id for v in versions),
-               level, policy, validate_fields, group, repr(metadata) if group else None)
-        cached = self._verdicts.get(key)
-        if cached is not None:
-            self._verdicts.move_to_end(key)
-            return list(cached)
-        previous = []
-        for v in versions:
-            rec = self._record(subject, v.id)
-            if group:
-                mine = ((metadata or {}).get("properties") or {}).get(group)
-                theirs = ((rec.metadata or {}).get("properties") or {}).get(group)
-                if mine != theirs:
-                    continue
-            previous.append(Previous(v.version, self.parsed(ctx, v.id), self._plugin(rec.schema_type).check))
-        try:
-            messages = check(level, parsed, self._plugin(schema_type).check, previous, policy=policy,
-                             validate_fields=validate_fields)
-        except SchemaParseError as exc:  # a checker that needs more of the schema than parsing did
-            raise errors.invalid_schema(f"Invalid schema of type {schema_type}, details: {exc}") from None
-        self._verdicts[key] = messages
-        if len(self._verdicts) > VERDICT_CACHE:
-            self._verdicts.popitem(last=False)
-        return list(messages)
 
     def lookup(self, subject: str, req: SchemaRequest, *, normalize: bool = False,
                deleted: bool = False) -> dict[str, Any]:
