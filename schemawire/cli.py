@@ -116,6 +116,25 @@ def _gateway_parts(args: argparse.Namespace, data_dir: Path) -> tuple[object, ob
     return EmbeddedLog(data_dir, default_partitions=args.partitions, synchronous=args.sync.upper()), client
 
 
+# (argparse dest, ServerDefaults field, type, help) of the v2 consumer settings; each flag left
+# out falls back to its SCHEMAWIRE_CONSUMER_<FIELD> variable, then to Confluent's default.
+_CONSUMER_FLAGS = [
+    ("consumer_timeout_ms", "instance_timeout_ms", int,
+     "v2 consumer instances idle longer than this expire (default 300000, consumer.instance.timeout.ms)"),
+    ("consumer_request_timeout_ms", "request_timeout_ms", int,
+     "longest wait of a records fetch (default 1000, consumer.request.timeout.ms)"),
+    ("consumer_fetch_min_bytes", "fetch_min_bytes", int,
+     "a records fetch answers as soon as this many bytes arrived, -1 to wait the full timeout "
+     "(default -1, fetch.min.bytes)"),
+    ("consumer_max_bytes", "max_bytes", int,
+     "most bytes of records in one fetch answer (default 67108864, consumer.request.max.bytes)"),
+    ("consumer_record_extras", "record_extras", bool,
+     "add timestamp and headers to consumed records (beyond Confluent's shape)"),
+    ("consumer_node_routing", "node_routing", bool,
+     "generated instance ids name this node, and requests for another node's instances are redirected"),
+]
+
+
 def _gateway_app(args: argparse.Namespace, log: object, client: object):
     from gateway.app import create_app
     from gateway.consumers.manager import configure
@@ -125,7 +144,7 @@ def _gateway_app(args: argparse.Namespace, log: object, client: object):
                      key_subject_strategy=args.key_subject_strategy,
                      value_subject_strategy=args.value_subject_strategy, close_client=True, own_log=False)
     # Only what was given on the command line; SCHEMAWIRE_CONSUMER_* and the defaults fill the rest.
-    consumer = {"instance_timeout_ms": args.consumer_timeout_ms, "record_extras": args.consumer_record_extras}
+    consumer = {setting: getattr(args, dest) for dest, setting, *_ in _CONSUMER_FLAGS}
     configure(app, **{k: v for k, v in consumer.items() if v is not None})
     return app
 
@@ -248,12 +267,15 @@ def _gateway_flags(p: argparse.ArgumentParser) -> None:
                    help="most records in one produce request [SCHEMAWIRE_MAX_RECORDS]")
     p.add_argument("--rate-limit", type=float, default=float(_env("RATE_LIMIT", "0")),
                    help="v3 produce records per second per client, 0 for none [SCHEMAWIRE_RATE_LIMIT]")
-    p.add_argument("--consumer-timeout-ms", type=int, default=None,
-                   help="v2 consumer instances idle longer than this expire (default 300000) "
-                        "[SCHEMAWIRE_CONSUMER_INSTANCE_TIMEOUT_MS]")
-    p.add_argument("--consumer-record-extras", action="store_true", default=None,
-                   help="add timestamp and headers to consumed records (beyond Confluent's shape) "
-                        "[SCHEMAWIRE_CONSUMER_RECORD_EXTRAS]")
+    from gateway.consumers.manager import CONSUMER_ENV
+
+    for dest, setting, kind, text in _CONSUMER_FLAGS:
+        flag = "--" + dest.replace("_", "-")
+        env = f"[{CONSUMER_ENV[setting]}]"
+        if kind is bool:
+            p.add_argument(flag, dest=dest, action="store_true", default=None, help=f"{text} {env}")
+        else:
+            p.add_argument(flag, dest=dest, type=int, default=None, help=f"{text} {env}")
     for side in ("key", "value"):
         p.add_argument(f"--{side}-subject-strategy", choices=["topic", "record", "topic_record"],
                        default=_env(f"{side.upper()}_SUBJECT_STRATEGY", "topic"),

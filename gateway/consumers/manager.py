@@ -24,12 +24,12 @@ from gateway.groups import GroupCoordinator
 
 log = logging.getLogger("schemawire.gateway.consumers")
 
-_ENV = {"instance_timeout_ms": "SCHEMAWIRE_CONSUMER_INSTANCE_TIMEOUT_MS",
-        "request_timeout_ms": "SCHEMAWIRE_CONSUMER_REQUEST_TIMEOUT_MS",
-        "fetch_min_bytes": "SCHEMAWIRE_CONSUMER_FETCH_MIN_BYTES",
-        "max_bytes": "SCHEMAWIRE_CONSUMER_REQUEST_MAX_BYTES",
-        "record_extras": "SCHEMAWIRE_CONSUMER_RECORD_EXTRAS",
-        "node_routing": "SCHEMAWIRE_CONSUMER_NODE_ROUTING"}
+CONSUMER_ENV = {"instance_timeout_ms": "SCHEMAWIRE_CONSUMER_INSTANCE_TIMEOUT_MS",
+                "request_timeout_ms": "SCHEMAWIRE_CONSUMER_REQUEST_TIMEOUT_MS",
+                "fetch_min_bytes": "SCHEMAWIRE_CONSUMER_FETCH_MIN_BYTES",
+                "max_bytes": "SCHEMAWIRE_CONSUMER_REQUEST_MAX_BYTES",
+                "record_extras": "SCHEMAWIRE_CONSUMER_RECORD_EXTRAS",
+                "node_routing": "SCHEMAWIRE_CONSUMER_NODE_ROUTING"}
 _FLAGS = ("record_extras", "node_routing")
 
 
@@ -129,7 +129,7 @@ def configure(app: Any, **settings: int | str | bool) -> None:
 
 def _defaults(app: Any) -> ServerDefaults:
     settings: dict[str, Any] = {}
-    for name, env in _ENV.items():
+    for name, env in CONSUMER_ENV.items():
         if env in os.environ:
             raw = os.environ[env]
             settings[name] = raw.lower() in ("1", "true", "yes") if name in _FLAGS else int(raw)
