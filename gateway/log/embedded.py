@@ -1,11 +1,12 @@
 """The embedded log: topics, partitions, record batches and group offsets in one SQLite file (WAL).
 
 Why it is shaped like this:
-- One writer connection on one thread; every write (appends, offset commits, topic admin,
-  retention deletes) is a job on one asyncio queue. The writer drains whatever is queued and
-  commits the appends and offset commits of one drain in ONE transaction (group commit), then
-  resolves each caller's future. A reply therefore means "committed to the WAL": with
-  synchronous=NORMAL it survives SIGKILL, with FULL power loss too.
+- One writer connection; every write (appends, offset commits, topic admin, retention deletes) is
+  a job on one asyncio queue. The writer drains whatever is queued and commits the appends and
+  offset commits of one drain in ONE transaction (group commit), then resolves each caller's
+  future. A reply therefore means "committed to the WAL": with synchronous=NORMAL it survives
+  SIGKILL, with FULL power loss too. Group commits run on the event loop thread (with FULL, or when
+  large, on the writer thread) and WAL checkpoints in the background (`embedded_writer` says why).
 - One append call is all-or-nothing (one statement, or a SAVEPOINT when it spans partitions) and
   gets contiguous offsets per partition, because calls are applied one after another inside the
   transaction. Only a record over the topic's max.message.bytes is refused alone up front, as
@@ -43,6 +44,7 @@ from gateway.log.base import (
     Appended, LogError, PartitionNotFound, Record, StoredRecord, TopicExists, TopicInfo, TopicNotFound,
 )
 from gateway.log.embedded_batches import encode_records, pack_headers, unpack_headers
+from gateway.log.embedded_checkpoint import Checkpointer
 from gateway.log.embedded_migrate import migrate_records
 from gateway.log.embedded_records import BATCHES_DDL, first_at_least, read_rows
 from gateway.log.embedded_retention import Retention
@@ -96,6 +98,8 @@ class EmbeddedLog(Writer, Retention):
         for _ in range(self._readers):
             self._rconns.put(self._connect())
         self._topics = await loop.run_in_executor(self._wpool, self._load)
+        self._inline = self.synchronous.upper() in ("OFF", "NORMAL")
+        self._checkpointer = Checkpointer(self._connect, self._checkpoint_in_line)
         self._queue = asyncio.Queue()
         self._closed = False
         self._writer_task = asyncio.create_task(self._writer())
@@ -105,6 +109,7 @@ class EmbeddedLog(Writer, Retention):
         conn = self._connect()
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute(f"PRAGMA synchronous={self.synchronous}")
+        conn.execute("PRAGMA wal_autocheckpoint=0")  # the Checkpointer's job, off the commit path
         db = sqlite_utils.Database(conn)
         db["topics"].create({"tid": int, "name": str, "configs": str, "created": int},
                             pk="tid", if_not_exists=True)
@@ -142,6 +147,7 @@ class EmbeddedLog(Writer, Retention):
             except (asyncio.CancelledError, Exception):
                 pass
         assert self._queue is not None and self._writer_task is not None
+        await self._checkpointer.close()  # while the writer still runs: a cycle's second step is a writer job
         await self._queue.put(None)
         await self._writer_task
         loop = asyncio.get_running_loop()
@@ -285,7 +291,8 @@ class EmbeddedLog(Writer, Retention):
                 batches.append((p, count, blob, maxts, size))
             refused.append(too_large)
         bases = await self._submit(Append(t.tid, batches, asyncio.get_running_loop().create_future(),
-                                          sum(b[1] for b in batches))) if batches else ()
+                                          sum(b[1] for b in batches), sum(len(b[2]) for b in batches))
+                                   ) if batches else ()
         if len(groups) == 1 and not refused[0]:
             return [Appended(first, o) for o in range(bases[0], bases[0] + len(records))]
         out: list[Appended | None] = [None] * len(records)

@@ -4,7 +4,15 @@ commits in one transaction (group commit).
 
 An append job arrives with its records already encoded, one batch per partition (the caller's event
 loop does that work, so the writer thread holds the GIL only to number batches and insert one row
-each); the writer gives each batch its base offset and the partition's running values."""
+each); the writer gives each batch its base offset and the partition's running values.
+
+Where the group commit runs: on the event loop thread itself, unless the log syncs every commit
+(synchronous=FULL) or the group is large. A commit with synchronous=NORMAL is a few hundred
+microseconds of SQLite, less than the two thread handoffs (to the writer thread and back, each an OS
+wake-up) it cost on a busy machine: in the produce benchmark, on a loaded 2-core machine, 100-record
+requests from one client went from ~26k to ~35k records/s, one-record requests from 880 to 1,500/s.
+Admin jobs (topic admin, retention deletes) stay on the writer thread, and WAL checkpoints run on
+their own (`embedded_checkpoint`), so the loop never waits for a sync."""
 
 from __future__ import annotations
 
@@ -15,10 +23,13 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from gateway.log.base import LogError, TopicInfo
+from gateway.log.embedded_checkpoint import Checkpointer, checkpoint
 from gateway.log.embedded_records import INSERT_BATCH
 from gateway.log.topic_config import DEFAULT_CONFIGS
 
 _MAX_DRAIN = 20000     # records gathered into one transaction at most
+_INLINE_BYTES = 256 << 10  # a group commit up to this size runs on the event loop thread (~2 ms at most)
+_ADMIN_BYTES = 64 << 10  # what an admin job (retention deletes, topic admin) is taken to write to the WAL
 
 
 @dataclass
@@ -52,6 +63,7 @@ class Append:
     batches: list[tuple[int, int, bytes, int, int]]  # partition, record count, blob, max timestamp, bytes
     future: asyncio.Future
     count: int = 0  # records in all batches
+    size: int = 0   # bytes of all blobs
 
 
 @dataclass
@@ -67,6 +79,7 @@ class Admin:
     work: Callable[[sqlite3.Connection], Any]
     apply: Callable[[Any], Any]
     future: asyncio.Future
+    txn: bool = True  # False: work(conn) runs outside a transaction (a checkpoint must)
 
 
 class Writer:
@@ -77,6 +90,8 @@ class Writer:
     _topics: dict[str, Topic]
     _wpool: ThreadPoolExecutor
     _wconn: sqlite3.Connection
+    _inline: bool               # group commits may run on the loop thread (not with synchronous=FULL)
+    _checkpointer: Checkpointer
 
     async def _submit(self, job: Append | Commit | Admin) -> Any:
         if self._closed or self._queue is None:
@@ -113,11 +128,20 @@ class Writer:
 
     async def _run_admin(self, loop: asyncio.AbstractEventLoop, job: Admin) -> None:
         try:
-            value = job.apply(await loop.run_in_executor(self._wpool, self._in_txn, job.work))
+            if job.txn:
+                result = await loop.run_in_executor(self._wpool, self._in_txn, job.work)
+                self._checkpointer.committed(_ADMIN_BYTES)
+            else:
+                result = await loop.run_in_executor(self._wpool, job.work, self._wconn)
+            value = job.apply(result)
         except Exception as exc:  # noqa: BLE001 - handed to the caller
             _settle(job.future, exc=exc)
         else:
             _settle(job.future, value)
+
+    async def _checkpoint_in_line(self) -> tuple[int, int, int]:
+        """A checkpoint between two group commits (the second step of a Checkpointer cycle)."""
+        return await self._submit(Admin(checkpoint, lambda r: r, asyncio.get_running_loop().create_future(), False))
 
     def _in_txn(self, work: Callable[[sqlite3.Connection], Any]) -> Any:
         c = self._wconn
@@ -147,13 +171,18 @@ class Writer:
                     base[(job.tid, i)] = (p.next, p.maxts, p.total)
         if not live:
             return
+        size = sum(job.size for job in live if isinstance(job, Append))
         try:
-            results, pending = await loop.run_in_executor(self._wpool, self._write_group, live, base)
+            if self._inline and size <= _INLINE_BYTES:
+                results, pending = self._write_group(live, base)
+            else:
+                results, pending = await loop.run_in_executor(self._wpool, self._write_group, live, base)
         except Exception as exc:  # noqa: BLE001 - the whole transaction failed
             err = LogError(f"Kafka error: the embedded log could not commit: {exc}", status=500, error_code=50002)
             for job in live:
                 _settle(job.future, exc=err)
             return
+        self._checkpointer.committed(size)
         for (tid, part), (nxt, maxts, total) in pending.items():
             p = tids[tid].parts[part]
             p.next, p.maxts, p.total = nxt, maxts, total

@@ -214,3 +214,23 @@ def test_a_file_of_the_per_record_layout_opens_and_is_migrated(tmp_path: Path) -
         for part in (0, 1):
             await _check(log, "old", part, models[part], rng)
     run(db, reopened)
+
+
+def test_checkpoints_keep_the_wal_from_growing_under_a_steady_stream_of_commits(tmp_path: Path) -> None:
+    db = tmp_path / "log.db"
+    wal = tmp_path / "log.db-wal"
+
+    async def body(log: EmbeddedLog) -> None:
+        log._checkpointer._threshold = 256 << 10
+        await log.create_topic("w", 1)
+        value = random.Random(1).randbytes(10_000)
+
+        async def producer() -> None:
+            for _ in range(100):
+                await log.append("w", [Record(None, value)] * 8)
+        await asyncio.gather(*(producer() for _ in range(8)))  # 64 MB, never a pause between commits
+        assert log._checkpointer.cycles >= 10
+        assert wal.stat().st_size < 16 << 20, wal.stat().st_size
+        assert await log.latest("w", 0) == 6400
+        assert len(await log.read("w", 0, 6390)) == 10
+    run(db, body)
