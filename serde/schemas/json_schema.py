@@ -330,6 +330,10 @@ class JsonParsedSchema:
         self.resolver = Resolver(schema, self.dependencies, draft)
 
     def canonical(self) -> str:
+        return self._canonical
+
+    @cached_property
+    def _canonical(self) -> str:
         return dumps(self.schema)
 
     def normalize(self) -> "JsonParsedSchema":
@@ -508,8 +512,37 @@ def _check_reserved_names(schema: Any) -> None:
                 )
 
 
+# The metaschema URI jsonschema_rs has built in for each draft: it is only ever given these,
+# since for any other `$schema` it would try to download the metaschema.
+_BUILT_IN_METASCHEMAS = {
+    DRAFT4: "http://json-schema.org/draft-04/schema#",
+    DRAFT6: "http://json-schema.org/draft-06/schema#",
+    DRAFT7: "http://json-schema.org/draft-07/schema#",
+    DRAFT2019: "https://json-schema.org/draft/2019-09/schema",
+    DRAFT2020: "https://json-schema.org/draft/2020-12/schema",
+}
+
+
+def _surely_valid(schema: Any) -> bool:
+    """A compiled metaschema check (milliseconds where `jsonschema` takes seconds for a schema
+    with thousands of properties). Only its "valid" is trusted; errors are worded by `jsonschema`."""
+    if not isinstance(schema, dict):
+        return False
+    uri = schema.get("$schema")
+    if uri is not None and _dialect_key(uri) not in _DRAFT_URLS:
+        return False  # an unknown dialect: the slow path decides, as before
+    try:
+        import jsonschema_rs
+
+        return bool(jsonschema_rs.meta.is_valid({**schema, "$schema": _BUILT_IN_METASCHEMAS[draft_of(schema)]}))
+    except Exception:  # noqa: BLE001 - any trouble in the fast path: the slow path decides
+        return False
+
+
 def _check_metaschema(schema: Any) -> None:
     """Reject what is not a schema of its draft, using `jsonschema`'s bundled metaschemas."""
+    if _surely_valid(schema):
+        return
     import jsonschema
 
     cls = jsonschema.validators.validator_for(schema, default=jsonschema.Draft7Validator)
