@@ -276,39 +276,17 @@ class EmbeddedLog(Writer, Retention):
         parts = self._partitioner.choose(topic, n, [r.key for r in records], [r.partition for r in records])
         limit = int(t.configs.get("max.message.bytes", _MAX_MESSAGE_BYTES))
         now = int(time.time() * 1000)
-        first = parts[0]
-        if parts.count(first) == len(parts):  # the common case: the whole call goes to one partition
-            groups = {first: None}
-        else:
-            groups = {}
-            for i, p in enumerate(parts):
-                groups.setdefault(p, []).append(i)
-        batches, refused = [], []
-        for p, idx in groups.items():
-            blob, count, maxts, size, too_large = encode_records(
-                records if idx is None else [records[i] for i in idx], now, limit)
-            if blob is not None:
-                batches.append((p, count, blob, maxts, size))
-            refused.append(too_large)
+        groups = _by_partition(parts)
+        encoded = [encode_records(records if idx is None else [records[i] for i in idx], now, limit)
+                   for idx in groups.values()]
+        batches = [(p, count, blob, maxts, size)
+                   for p, (blob, count, maxts, size, _) in zip(groups, encoded) if blob is not None]
         bases = await self._submit(Append(t.tid, batches, asyncio.get_running_loop().create_future(),
                                           sum(b[1] for b in batches), sum(len(b[2]) for b in batches))
-                                   ) if batches else ()
-        if len(groups) == 1 and not refused[0]:
-            return [Appended(first, o) for o in range(bases[0], bases[0] + len(records))]
-        out: list[Appended | None] = [None] * len(records)
-        bases_iter = iter(bases)
-        for (p, idx), too_large in zip(groups.items(), refused):
-            indices = range(len(records)) if idx is None else idx
-            off = next(bases_iter) if len(too_large) < len(indices) else -1
-            bad = dict(too_large)
-            for j, i in enumerate(indices):
-                if j in bad:
-                    out[i] = Appended(None, None, 50002, f"The message is {bad[j]} bytes when serialized which "
-                                                         f"is larger than {limit}, the topic's max.message.bytes.")
-                else:
-                    out[i] = Appended(p, off)
-                    off += 1
-        return out  # type: ignore[return-value]
+                                   ) if batches else []
+        if len(groups) == 1 and not encoded[0][4]:  # the common case: one partition, nothing refused
+            return [Appended(parts[0], o) for o in range(bases[0], bases[0] + len(records))]
+        return _outcomes(len(records), groups, [e[4] for e in encoded], bases, limit)
 
     # ---- reads -----------------------------------------------------------------------------
 
@@ -373,3 +351,33 @@ class EmbeddedLog(Writer, Retention):
         def fetch(conn: sqlite3.Connection) -> list[str]:
             return [g for (g,) in conn.execute("SELECT DISTINCT grp FROM group_offsets ORDER BY grp")]
         return await self._reading(fetch)
+
+
+def _by_partition(parts: list[int]) -> dict[int, list[int] | None]:
+    """The record indices of each partition of a call; None stands for "all of them" (the common case)."""
+    if parts.count(parts[0]) == len(parts):
+        return {parts[0]: None}
+    groups: dict[int, list[int] | None] = {}
+    for i, p in enumerate(parts):
+        groups.setdefault(p, []).append(i)  # type: ignore[union-attr]
+    return groups
+
+
+def _outcomes(n: int, groups: dict[int, list[int] | None], refused: list[list[tuple[int, int]]],
+              bases: list[int], limit: int) -> list[Appended]:
+    """Each record's outcome in call order: its partition's base offset plus its place among the
+    records of the partition that were not refused, or the max.message.bytes error."""
+    out: list[Appended] = [None] * n  # type: ignore[list-item]
+    next_base = iter(bases)
+    for (p, idx), too_large in zip(groups.items(), refused):
+        indices = range(n) if idx is None else idx
+        off = next(next_base) if len(too_large) < len(indices) else -1
+        bad = dict(too_large)
+        for j, i in enumerate(indices):
+            if j in bad:
+                out[i] = Appended(None, None, 50002, f"The message is {bad[j]} bytes when serialized which "
+                                                     f"is larger than {limit}, the topic's max.message.bytes.")
+            else:
+                out[i] = Appended(p, off)
+                off += 1
+    return out
