@@ -13,6 +13,10 @@ For each scenario, 1 and 100 records per request, 1 and 8 concurrent keep-alive 
 `schemawire` processes; the load generator is a minimal HTTP/1.1 client on uvloop, so its own
 cost stays small. Reported: records/s, p50/p99 request latency, and each gateway's peak RSS
 (VmHWM from /proc/<pid>/status).
+
+`--append-only` measures the embedded log alone instead, in process, with no HTTP, registry or
+broker: `EmbeddedLog.append` of the same scenarios' records (50-byte values), microseconds per record
+(wall and CPU) and how long the writer's transaction work took per record.
 """
 
 from __future__ import annotations
@@ -286,10 +290,15 @@ def main() -> None:
     ap.add_argument("--write-readme", action="store_true")
     ap.add_argument("--scenarios", default=",".join(f"{b}x{c}" for b, c in SCENARIOS),
                     help="RECORDSxCLIENTS,... to run (default all four); e.g. 100x1 to repeat the target row")
+    ap.add_argument("--append-only", action="store_true",
+                    help="the embedded log's append alone, in process: microseconds per record")
     args = ap.parse_args()
     scenarios = [(int(b), int(c)) for b, c in (s.split("x") for s in args.scenarios.split(","))]
     if args.write_readme and sorted(scenarios) != sorted(SCENARIOS):
         ap.error("--write-readme needs every scenario")
+    if args.append_only:
+        asyncio.run(append_only(args.seconds, scenarios))
+        return
     tmp = Path(tempfile.mkdtemp(prefix="bench-gateway-"))
     broker = Broker()
     broker.start()
@@ -341,6 +350,48 @@ def main() -> None:
     print(text, goals, sep="\n\n")
     if args.write_readme:
         write_readme(text, goals)
+
+
+async def append_only(seconds: float, scenarios: list[tuple[int, int]]) -> None:
+    """Per-record cost of EmbeddedLog.append in process (see the module docstring)."""
+    from gateway.log.base import Record
+    from gateway.log.embedded import EmbeddedLog
+
+    for batch, clients in scenarios:
+        log = EmbeddedLog(Path(tempfile.mkdtemp(prefix="bench-append-")) / "log.db")
+        await log.start()
+        await log.create_topic("t", 1)
+        writing = 0.0
+        inner = log._write_group
+
+        def timed(*args: Any) -> Any:
+            nonlocal writing
+            t0 = time.perf_counter()
+            try:
+                return inner(*args)
+            finally:
+                writing += time.perf_counter() - t0
+
+        log._write_group = timed  # type: ignore[method-assign]
+        records = [Record(None, os.urandom(50), partition=0) for _ in range(batch)]
+        for _ in range(20):
+            await log.append("t", records)
+        writing, done = 0.0, 0
+        stop_at = time.perf_counter() + seconds
+
+        async def client() -> None:
+            nonlocal done
+            while time.perf_counter() < stop_at:
+                await log.append("t", records)
+                done += batch
+
+        t0, c0 = time.perf_counter(), time.process_time()
+        await asyncio.gather(*(client() for _ in range(clients)))
+        wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+        await log.close()
+        print(f"{batch:3} records/call, {clients} callers: {wall / done * 1e6:6.2f} us/record wall, "
+              f"{cpu / done * 1e6:6.2f} us/record CPU, writer transactions {writing / done * 1e6:6.2f} us/record, "
+              f"{done / wall:9,.0f} records/s", flush=True)
 
 
 def targets(results: list[Result]) -> str:
