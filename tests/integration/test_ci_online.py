@@ -8,7 +8,7 @@ import httpx
 import pytest
 
 from tests.integration.test_ci_support import GitRepo, config, record, run_cli
-from tests.conftest import free_port
+from tests.ports import refused_port
 
 ID = '{"name": "id", "type": "string"}'
 NOTE = '{"name": "note", "type": "string"}'
@@ -138,11 +138,12 @@ def test_download_then_check_against_the_directory(cli, repo, registry_url, tmp_
 
 
 def test_unreachable_registry_is_exit_2(cli):
-    url = f"http://127.0.0.1:{free_port()}"
-    for args in (("check", "--against", url), ("register", "--registry", url), ("download", "--registry", url)):
-        run = cli(*args)
-        assert run.code == 2, (args, run.out)
-        assert "unavailable" in run.err or "registry" in run.err
+    with refused_port() as port:  # bound, never listening: refused, and no other server can take it
+        url = f"http://127.0.0.1:{port}"
+        for args in (("check", "--against", url), ("register", "--registry", url), ("download", "--registry", url)):
+            run = cli(*args)
+            assert run.code == 2, (args, run.out)
+            assert "unavailable" in run.err or "registry" in run.err
 
 
 def test_registry_saying_no_without_reasons_still_fails(cli, registry_url, monkeypatch):

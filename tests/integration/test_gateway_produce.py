@@ -27,7 +27,8 @@ from gateway.log.base import StoredRecord
 from gateway.log.embedded import EmbeddedLog
 from gateway.log.partitioner import partition_for_key
 from serde.client import AsyncSchemaRegistryClient
-from tests.conftest import ServerThread, free_port
+from tests.conftest import ServerThread
+from tests.ports import refused_port
 
 V2 = "application/vnd.kafka.{}.v2+json"
 V2_JSON = "application/vnd.kafka.v2+json"
@@ -414,20 +415,20 @@ def test_body_and_record_limits(tmp_path: Path, registry_url: str) -> None:
 
 
 def test_registry_unreachable_is_42207_and_nothing_written(tmp_path: Path) -> None:
-    dead = f"http://127.0.0.1:{free_port()}"
-    server, log_path = start_gateway(tmp_path, dead)
-    with server, httpx.Client(base_url=server.url) as http:
-        r = http.post("/topics/down", headers={"content-type": V2.format("avro")},
-                      content=json.dumps({"value_schema": USER, "records": [{"value": {"id": 1, "name": "A"}}]}))
-        assert r.status_code == 422
-        assert r.json()["error_code"] == 42207
-        assert r.json()["message"].startswith(
-            "Error serializing message. Error when fetching schema version. subject = down-value\n"
-            "Schema registry unavailable at ")
-        r = http.post("/topics/down", headers={"content-type": V2.format("binary")},
-                      content=json.dumps({"records": [{"value": "eA=="}]}))
-        assert r.status_code == 200  # schemaless formats do not need the registry
-    assert len(read_back(log_path, "down")) == 1
+    with refused_port() as port:  # bound, never listening: refused, and no other server can take it
+        server, log_path = start_gateway(tmp_path, f"http://127.0.0.1:{port}")
+        with server, httpx.Client(base_url=server.url, timeout=20) as http:
+            r = http.post("/topics/down", headers={"content-type": V2.format("avro")},
+                          content=json.dumps({"value_schema": USER, "records": [{"value": {"id": 1, "name": "A"}}]}))
+            assert r.status_code == 422
+            assert r.json()["error_code"] == 42207
+            assert r.json()["message"].startswith(
+                "Error serializing message. Error when fetching schema version. subject = down-value\n"
+                "Schema registry unavailable at ")
+            r = http.post("/topics/down", headers={"content-type": V2.format("binary")},
+                          content=json.dumps({"records": [{"value": "eA=="}]}))
+            assert r.status_code == 200  # schemaless formats do not need the registry
+        assert len(read_back(log_path, "down")) == 1
 
 
 def test_unknown_route_and_method(gw: Gateway) -> None:

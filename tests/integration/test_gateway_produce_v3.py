@@ -245,14 +245,15 @@ def test_partition_past_the_end_fails_alone_in_a_batch(gw: Gateway) -> None:  # 
 
 
 def test_registry_unreachable_is_a_42207_line_per_record(tmp_path: Path) -> None:
-    from tests.conftest import free_port
+    from tests.ports import refused_port
 
-    server, log_path = start_gateway(tmp_path, f"http://127.0.0.1:{free_port()}")
-    with server, httpx.Client(base_url=server.url, timeout=30) as http:
-        body = '{"value": {"schema_id": 1, "data": 1}}' * 3 + '{"value": {"type": "STRING", "data": "ok"}}'
-        r = http.post(RECORDS.format("down"), content=body, headers={"content-type": "application/json"})
-        lines = [json.loads(x) for x in r.content.split(b"\r\n") if x]
-        assert [x["error_code"] for x in lines] == [422, 422, 422, 200]
-        assert lines[0]["message"] == ("Error: 42207 : Error serializing message. Error when fetching schema by id. "
-                                       "schemaId = 1")
+    with refused_port() as port:  # bound, never listening: refused, and no other server can take it
+        server, log_path = start_gateway(tmp_path, f"http://127.0.0.1:{port}")
+        with server, httpx.Client(base_url=server.url, timeout=30) as http:
+            body = '{"value": {"schema_id": 1, "data": 1}}' * 3 + '{"value": {"type": "STRING", "data": "ok"}}'
+            r = http.post(RECORDS.format("down"), content=body, headers={"content-type": "application/json"})
+            lines = [json.loads(x) for x in r.content.split(b"\r\n") if x]
+            assert [x["error_code"] for x in lines] == [422, 422, 422, 200]
+            assert lines[0]["message"] == ("Error: 42207 : Error serializing message. Error when fetching schema "
+                                           "by id. schemaId = 1")
     assert [r.value for r in read_back(log_path, "down")] == [b"ok"]
