@@ -8,6 +8,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
@@ -28,11 +29,18 @@ def start(*args: str, env: dict[str, str] | None = None) -> subprocess.Popen:
         env={**os.environ, **(env or {})})
 
 
+class PortTaken(AssertionError):
+    """The server exited 2 because its port was in use: another process took it after free_port()."""
+
+
 def wait_ready(url: str, proc: subprocess.Popen, timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise AssertionError(f"exited with {proc.returncode}: {proc.stderr.read()}")
+            err = proc.stderr.read()
+            if proc.returncode == 2 and "cannot listen" in err:
+                raise PortTaken(f"exited with 2: {err}")
+            raise AssertionError(f"exited with {proc.returncode}: {err}")
         try:
             if httpx.get(url + "/", timeout=1).status_code == 200:
                 return
@@ -40,6 +48,29 @@ def wait_ready(url: str, proc: subprocess.Popen, timeout: float = 60) -> None:
             pass
         time.sleep(0.05)
     raise AssertionError("registry did not answer in time")
+
+
+def start_listening(launch: Callable[..., subprocess.Popen], ports: int = 1,
+                    attempts: int = 5) -> tuple[subprocess.Popen, list[int]]:
+    """`launch(*ports)` on free ports, once it answers on each. A port probed free is bound only when
+    the process gets there, and another process may take it first: then the server exits with
+    "cannot listen", and it is launched again on other ports."""
+    for _ in range(attempts):
+        chosen = [free_port() for _ in range(ports)]
+        proc = launch(*chosen)
+        try:
+            for port in chosen:
+                wait_ready(f"http://127.0.0.1:{port}", proc)
+        except PortTaken:
+            proc.communicate()
+            continue
+        except BaseException:
+            if proc.poll() is None:
+                proc.kill()
+            proc.communicate()
+            raise
+        return proc, chosen
+    raise AssertionError(f"no free port in {attempts} attempts")
 
 
 def finish(proc: subprocess.Popen, timeout: float = 60) -> tuple[int, str, str]:
@@ -92,11 +123,10 @@ def test_read_only_data_dir_is_a_one_line_error(tmp_path: Path):
 
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
 def test_prints_its_url_and_stops_cleanly_on_a_signal(tmp_path: Path, sig: signal.Signals):
-    port = free_port()
-    proc = start("--host", "127.0.0.1", "--port", str(port), "--data-dir", str(tmp_path / "data"))
+    proc, [port] = start_listening(
+        lambda port: start("--host", "127.0.0.1", "--port", str(port), "--data-dir", str(tmp_path / "data")))
     url = f"http://127.0.0.1:{port}"
     try:
-        wait_ready(url, proc)
         r = httpx.put(url + "/config", json={"compatibility": "FULL"})
         assert r.status_code == 200
         proc.send_signal(sig)
@@ -113,13 +143,12 @@ def test_prints_its_url_and_stops_cleanly_on_a_signal(tmp_path: Path, sig: signa
 
 
 def test_environment_variables_set_port_and_data_dir(tmp_path: Path):
-    port, data = free_port(), tmp_path / "from-env"
-    proc = subprocess.Popen(
+    data = tmp_path / "from-env"
+    proc, [port] = start_listening(lambda port: subprocess.Popen(
         [SCHEMAWIRE, "registry"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        cwd=tmp_path, env={**os.environ, "SCHEMAWIRE_PORT": str(port), "SCHEMAWIRE_DATA_DIR": str(data)})
+        cwd=tmp_path, env={**os.environ, "SCHEMAWIRE_PORT": str(port), "SCHEMAWIRE_DATA_DIR": str(data)}))
     url = f"http://127.0.0.1:{port}"
     try:
-        wait_ready(url, proc)
         r = httpx.post(url + "/subjects/env-value/versions", json={"schema": '"string"'})
         assert r.json() == {"id": 1}
         proc.terminate()
@@ -134,11 +163,11 @@ def test_environment_variables_set_port_and_data_dir(tmp_path: Path):
 
 
 def test_flags_win_over_environment_variables(tmp_path: Path):
-    flag_port, env_port = free_port(), free_port()
-    proc = start("--port", str(flag_port), "--data-dir", str(tmp_path / "flag"),
-                 env={"SCHEMAWIRE_PORT": str(env_port), "SCHEMAWIRE_DATA_DIR": str(tmp_path / "env")})
+    env_port = free_port()
+    proc, _ = start_listening(
+        lambda flag_port: start("--port", str(flag_port), "--data-dir", str(tmp_path / "flag"),
+                                env={"SCHEMAWIRE_PORT": str(env_port), "SCHEMAWIRE_DATA_DIR": str(tmp_path / "env")}))
     try:
-        wait_ready(f"http://127.0.0.1:{flag_port}", proc)
         proc.terminate()
         code, _, err = finish(proc)
     finally:

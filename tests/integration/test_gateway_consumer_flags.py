@@ -9,7 +9,7 @@ from pathlib import Path
 
 import httpx
 
-from tests.integration.test_cli import finish, free_port, wait_ready
+from tests.integration.test_cli import finish, start_listening
 from tests.integration.test_gateway_produce_cli import run
 
 V2 = {"content-type": "application/vnd.kafka.v2+json"}
@@ -18,14 +18,13 @@ ACCEPT = {"accept": "application/vnd.kafka.binary.v2+json"}
 
 
 def test_max_bytes_request_timeout_and_fetch_min_bytes_flags(tmp_path: Path, registry_url: str) -> None:
-    port = free_port()
-    proc = run("gateway", "--port", str(port), "--data-dir", str(tmp_path), "--registry-url", registry_url,
-               "--consumer-max-bytes", "25", "--consumer-request-timeout-ms", "3000",
-               "--consumer-fetch-min-bytes", "1")
+    proc, [port] = start_listening(
+        lambda port: run("gateway", "--port", str(port), "--data-dir", str(tmp_path), "--registry-url", registry_url,
+                         "--consumer-max-bytes", "25", "--consumer-request-timeout-ms", "3000",
+                         "--consumer-fetch-min-bytes", "1"))
     base = f"http://127.0.0.1:{port}"
     inst = f"{base}/consumers/g/instances/c"
     try:
-        wait_ready(base, proc)
         value = base64.b64encode(b"0123456789").decode()  # 10 bytes a record
         r = httpx.post(f"{base}/topics/t", headers=BINARY, json={"records": [{"value": value}] * 4})
         assert r.status_code == 200, r.text

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import httpx
 
-from tests.integration.test_cli import SCHEMAWIRE, assert_one_line_error, finish, free_port, wait_ready
+from tests.integration.test_cli import SCHEMAWIRE, assert_one_line_error, finish, free_port, start_listening
 from tests.integration.test_gateway_produce import USER, read_back
 
 V2_AVRO = "application/vnd.kafka.avro.v2+json"
@@ -22,11 +22,10 @@ def run(*args: str, env: dict[str, str] | None = None) -> subprocess.Popen:
 
 
 def test_serve_runs_registry_and_gateway_in_one_process(tmp_path: Path) -> None:
-    reg, gwp = free_port(), free_port()
-    proc = run("serve", "--data-dir", str(tmp_path), "--port", str(reg), "--gateway-port", str(gwp))
+    proc, [reg, gwp] = start_listening(
+        lambda reg, gwp: run("serve", "--data-dir", str(tmp_path), "--port", str(reg), "--gateway-port", str(gwp)),
+        ports=2)
     try:
-        wait_ready(f"http://127.0.0.1:{reg}", proc)
-        wait_ready(f"http://127.0.0.1:{gwp}", proc)
         r = httpx.post(f"http://127.0.0.1:{reg}/subjects/users-value/versions", json={"schema": USER},
                        headers={"content-type": "application/vnd.schemaregistry.v1+json"})
         sid = r.json()["id"]
@@ -49,13 +48,12 @@ def test_serve_runs_registry_and_gateway_in_one_process(tmp_path: Path) -> None:
 
 
 def test_gateway_on_the_embedded_log_with_env_settings(tmp_path: Path, registry_url: str) -> None:
-    port = free_port()
-    proc = run("gateway", env={"SCHEMAWIRE_PORT": str(port), "SCHEMAWIRE_DATA_DIR": str(tmp_path),
-                               "SCHEMAWIRE_REGISTRY_URL": registry_url,
-                               "SCHEMAWIRE_ADVERTISED_URL": "https://gw.example.com/",
-                               "SCHEMAWIRE_VALUE_SUBJECT_STRATEGY": "record"})
+    proc, [port] = start_listening(
+        lambda port: run("gateway", env={"SCHEMAWIRE_PORT": str(port), "SCHEMAWIRE_DATA_DIR": str(tmp_path),
+                                         "SCHEMAWIRE_REGISTRY_URL": registry_url,
+                                         "SCHEMAWIRE_ADVERTISED_URL": "https://gw.example.com/",
+                                         "SCHEMAWIRE_VALUE_SUBJECT_STRATEGY": "record"}))
     try:
-        wait_ready(f"http://127.0.0.1:{port}", proc)
         r = httpx.post(f"http://127.0.0.1:{port}/topics/t", headers={"content-type": V2_AVRO},
                        content=json.dumps({"value_schema": USER, "records": [{"value": {"id": 1, "name": "A"}}]}))
         assert r.status_code == 200

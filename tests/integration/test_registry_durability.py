@@ -25,22 +25,32 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start(port: int, data_dir: Path, *extra: str) -> subprocess.Popen:
-    proc = subprocess.Popen(
-        [SCHEMAWIRE, "registry", "--host", "127.0.0.1", "--port", str(port), "--data-dir", str(data_dir), *extra],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=os.environ.copy())
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise AssertionError(f"registry exited with {proc.returncode}: {proc.stderr.read()}")
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/", timeout=1).status_code == 200:
-                return proc
-        except httpx.TransportError:
-            pass
-        time.sleep(0.05)
-    proc.kill()
-    raise AssertionError("registry did not answer in time")
+def start(data_dir: Path, *extra: str) -> tuple[subprocess.Popen, str]:
+    """The registry on a free port, once it answers; its URL. A port probed free is bound only when the
+    process gets there, and another process may take it first: then it exits with "cannot listen",
+    and starts again on another port."""
+    for _ in range(5):
+        port = free_port()
+        proc = subprocess.Popen(
+            [SCHEMAWIRE, "registry", "--host", "127.0.0.1", "--port", str(port), "--data-dir", str(data_dir), *extra],
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=os.environ.copy())
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if proc.poll() is not None:
+                err = proc.stderr.read()
+                if proc.returncode == 2 and "cannot listen" in err:
+                    break  # the port was taken: another one
+                raise AssertionError(f"registry exited with {proc.returncode}: {err}")
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/", timeout=1).status_code == 200:
+                    return proc, f"http://127.0.0.1:{port}"
+            except httpx.TransportError:
+                pass
+            time.sleep(0.05)
+        else:
+            proc.kill()
+            raise AssertionError("registry did not answer in time")
+    raise AssertionError("no free port in 5 attempts")
 
 
 def schema_text(n: int) -> str:
@@ -63,7 +73,8 @@ class Producer(threading.Thread):
     def run(self) -> None:
         versions = [0] * SUBJECTS
         n = 0
-        with httpx.Client(base_url=self.url, timeout=5) as client:
+        # a generous timeout: a slow answer must not end the stream (the kill ends it at once)
+        with httpx.Client(base_url=self.url, timeout=30) as client:
             while True:
                 k = n % SUBJECTS
                 subject, text = f"s{k}", schema_text(n)
@@ -82,9 +93,8 @@ class Producer(threading.Thread):
 
 @pytest.mark.parametrize("sync", [(), ("--sync", "full")], ids=["default-sync", "sync-full"])
 def test_acknowledged_registrations_survive_sigkill(tmp_path: Path, sync: tuple[str, ...]):
-    port, data = free_port(), tmp_path / "data"
-    url = f"http://127.0.0.1:{port}"
-    proc = start(port, data, *sync)
+    data = tmp_path / "data"
+    proc, url = start(data, *sync)
     try:
         assert httpx.put(url + "/config", json={"compatibility": "NONE"}).status_code == 200
         producer = Producer(url)
@@ -109,7 +119,7 @@ def test_acknowledged_registrations_survive_sigkill(tmp_path: Path, sync: tuple[
     acked = producer.acked
     assert len(acked) >= SUBJECTS * 3, f"only {len(acked)} registrations before the kill (stuck producer?)"
 
-    proc = start(port, data, *sync)
+    proc, url = start(data, *sync)  # on another port, maybe: what matters is the data directory
     try:
         with httpx.Client(base_url=url, timeout=10) as client:
             ids = [a[2] for a in acked]
