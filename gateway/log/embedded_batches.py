@@ -29,6 +29,8 @@ from gateway.log.base import Record
 
 _HEAD = struct.Struct("<BI")
 _ONE_STAMP = 1
+_ONE = struct.Struct("<BIqiii")  # the whole head of a one-record batch
+_LAYOUTS: dict[tuple[int, int], struct.Struct] = {}  # stamps and lengths by (flags, count)
 _HDR = struct.Struct(">Hi")
 
 
@@ -100,9 +102,9 @@ def encode_records(records: Sequence[Record], now: int, limit: int | None
     hbs = [(pack_headers(h) or b"") if h else b"" for h in headers] if any(headers) else None
     data = _data(keys, values, hbs)
     if limit is not None and len(data) > limit:  # some record may be over the limit: look at each
-        refused = [(i, size) for i, size in enumerate(
-            len(k or b"") + len(v or b"") + (len(hbs[i]) if hbs else 0) for i, (k, v) in enumerate(zip(keys, values)))
-            if size > limit]
+        each = [len(k or b"") + len(v or b"") + (len(hbs[i]) if hbs else 0)
+                for i, (k, v) in enumerate(zip(keys, values))]
+        refused = [(i, size) for i, size in enumerate(each) if size > limit]
         if refused:
             bad = {i for i, _ in refused}
             blob, n, maxts, total, _ = encode_records([r for i, r in enumerate(records) if i not in bad], now, None)
@@ -118,10 +120,6 @@ def encode_rows(rows: Sequence[tuple[int, bytes | None, bytes | None, bytes | No
     keys, values, hbs = [r[1] for r in rows], [r[2] for r in rows], [r[3] or b"" for r in rows]
     hbs_ = hbs if any(hbs) else None
     return _pack(stamps, 0, keys, values, hbs_, _data(keys, values, hbs_))
-
-
-_ONE = struct.Struct("<BIqiii")  # the whole head of a one-record batch
-_LAYOUTS: dict[tuple[int, int], struct.Struct] = {}
 
 
 def _layout(flags: int, n: int) -> struct.Struct:

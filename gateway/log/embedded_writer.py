@@ -1,10 +1,10 @@
 """The embedded log's writer: the committed state it keeps per topic and partition, the jobs it takes, and
-the one queue it drains on one connection and one thread, committing each drain's appends and offset
-commits in one transaction (group commit).
+the one queue it drains, one job after another on one connection, committing each drain's appends and
+offset commits in one transaction (group commit).
 
-An append job arrives with its records already encoded, one batch per partition (the caller's event
-loop does that work, so the writer thread holds the GIL only to number batches and insert one row
-each); the writer gives each batch its base offset and the partition's running values.
+An append job arrives with its records already encoded, one batch per partition (done by the caller,
+before queueing); the writer only gives each batch its base offset and the partition's running values
+and inserts one row per batch.
 
 Where the group commit runs: on the event loop thread itself, unless the log syncs every commit
 (synchronous=FULL) or the group is large. A commit with synchronous=NORMAL is a few hundred
@@ -74,7 +74,8 @@ class Commit:
 
 @dataclass
 class Admin:
-    """A write that runs alone in its own transaction: work(conn) in the writer thread, then apply(result) on the loop."""
+    """A write that runs alone (in its own transaction unless `txn` is False): work(conn) in the writer thread,
+    then apply(result) on the loop."""
 
     work: Callable[[sqlite3.Connection], Any]
     apply: Callable[[Any], Any]
@@ -194,7 +195,7 @@ class Writer:
 
     def _write_group(self, jobs: list[Append | Commit], base: dict[tuple[int, int], tuple[int, int, int]]
                      ) -> tuple[list[Any], dict[tuple[int, int], tuple[int, int, int]]]:
-        """One transaction for all these jobs; each job is all-or-nothing through its savepoint."""
+        """One transaction for all these jobs; each job is all-or-nothing (one statement, or a savepoint)."""
         c = self._wconn
         pending: dict[tuple[int, int], tuple[int, int, int]] = {}
         results: list[Any] = []
