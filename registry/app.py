@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from urllib.parse import quote
 
@@ -87,9 +88,12 @@ def create_app(
         app.state.registry = Registry(
             the_store, default_types(), default_level=default_level, api_version=api_version)
         app.state.max_body = max_body
+        # one thread for the slow, cacheable part of registering and checking (Registry.warm)
+        app.state.warmer = ThreadPoolExecutor(1, thread_name_prefix="registry-warm")
         try:
             yield
         finally:
+            app.state.warmer.shutdown(wait=True, cancel_futures=True)
             if own:
                 the_store.close()
 

@@ -7,7 +7,9 @@ its caches (`self._equivalences`, `self._verdicts`) on the instance.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import time
 from typing import Any
 
 from registry import errors
@@ -20,6 +22,8 @@ from serde.errors import SchemaParseError
 from serde.schemas.base import ParsedSchema
 
 VERDICT_CACHE = 4096
+# A subject whose last fresh check took longer has its checks done off the event loop (`warm`).
+SLOW_CHECK = 0.005
 
 
 def digest(text: str) -> bytes:
@@ -31,6 +35,10 @@ def ref_dicts(refs: list[tuple[str, str, int]] | tuple[tuple[str, str, int], ...
 
 
 class Comparing:
+    def worth_warming(self, subject: str, schema: str | None) -> bool:
+        """Whether `warm` should run first: its thread hop costs more than a fast check saves."""
+        return len(schema or "") > 65536 or subj.normalize(subject) in self._slow_subjects
+
     def _find(self, subject: str, versions: list[VersionRecord], parsed: ParsedSchema, schema_type: str,
               refs: list[tuple[str, str, int]], metadata: md.Metadata | None, *,
               latest_only: bool = False, semantic_only: bool = False) -> VersionRecord | None:
@@ -65,7 +73,7 @@ class Comparing:
     def _equivalence(self, ctx: str, id_: int) -> bytes:
         """A digest of a stored schema's equivalence key, kept: a semantic lookup compares the
         candidate with every version of the subject, so each must cost a dict lookup."""
-        key = (ctx, id_)
+        key = (ctx, id_, self.state.contexts[ctx].schemas[id_].guid)
         found = self._equivalences.get(key)
         if found is None:
             found = self._equivalences[key] = digest(self.parsed(ctx, id_).equivalence_key())
@@ -112,7 +120,8 @@ class Comparing:
                level, policy, validate_fields, group, repr(metadata) if group else None)
         cached = self._verdicts.get(key)
         if cached is not None:
-            self._verdicts.move_to_end(key)
+            with contextlib.suppress(KeyError):  # `warm`, in its worker thread, may have trimmed it
+                self._verdicts.move_to_end(key)
             return list(cached)
         previous = []
         for v in versions:
@@ -123,12 +132,18 @@ class Comparing:
                 if mine != theirs:
                     continue
             previous.append(Previous(v.version, self.parsed(ctx, v.id), self._plugin(rec.schema_type).check))
+        started = time.perf_counter()
         try:
             messages = check(level, parsed, self._plugin(schema_type).check, previous, policy=policy,
                              validate_fields=validate_fields)
         except SchemaParseError as exc:  # a checker that needs more of the schema than parsing did
             raise errors.invalid_schema(f"Invalid schema of type {schema_type}, details: {exc}") from None
+        if time.perf_counter() - started > SLOW_CHECK:
+            self._slow_subjects[subject] = True
+        else:
+            self._slow_subjects.pop(subject, None)
         self._verdicts[key] = messages
-        if len(self._verdicts) > VERDICT_CACHE:
-            self._verdicts.popitem(last=False)
+        while len(self._verdicts) > VERDICT_CACHE:
+            with contextlib.suppress(KeyError):
+                self._verdicts.popitem(last=False)
         return list(messages)

@@ -7,6 +7,7 @@ the store first and are applied to the in-memory view only once durable.
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections import OrderedDict
 from collections.abc import Callable
@@ -29,6 +30,7 @@ from serde.schemas.base import ParsedSchema
 
 MAX_VERSION = 2**31 - 1
 BY_ID_CACHE = 50_000
+CANDIDATE_CACHE = 32
 LATEST = -1
 
 
@@ -77,10 +79,12 @@ class Registry(Settings, Comparing):
         self.clock = clock
         self.state = State()
         self.state.load(store.load())
-        self._parsed: dict[tuple[str, int], ParsedSchema] = {}
+        self._parsed: dict[tuple[str, int, str], ParsedSchema] = {}
+        self._candidates: OrderedDict[tuple, ParsedSchema | errors.RegistryError] = OrderedDict()
         self._by_id_bytes: dict[int, bytes] = {}  # the hot GET /schemas/ids/{id}, default context
         self._verdicts: OrderedDict[tuple, list[str]] = OrderedDict()
-        self._equivalences: dict[tuple[str, int], bytes] = {}
+        self._equivalences: dict[tuple[str, int, str], bytes] = {}
+        self._slow_subjects: dict[str, bool] = {}
 
     # -- plumbing ------------------------------------------------------------------------
 
@@ -140,10 +144,34 @@ class Registry(Settings, Comparing):
 
     def _parse(self, ctx: str, schema_type: str, text: str, refs: list[tuple[str, str, int]], *,
                validate: bool, normalize: bool) -> ParsedSchema:
+        """A candidate schema, parsed; the last few are kept, so a parse done by `warm` in a
+        worker thread is not done again on the event loop."""
         plugin = self._plugin(schema_type)
         try:
             deps: dict[str, str] = {}
             self._dependencies(ctx, refs, allow_deleted=not validate, out=deps, visiting=set())
+        except SchemaParseError as exc:
+            raise errors.invalid_schema(
+                f"Invalid schema {text} with refs {ref_dicts(refs)} of type {schema_type}, details: {exc}") from None
+        key = (schema_type, text, tuple(deps.items()), validate, normalize, tuple(refs))
+        found = self._candidates.get(key)
+        if found is None:
+            try:
+                found = self._parse_uncached(plugin, schema_type, text, refs, deps, validate=validate,
+                                             normalize=normalize)
+            except errors.RegistryError as exc:
+                found = exc
+            self._candidates[key] = found
+            while len(self._candidates) > CANDIDATE_CACHE:
+                with contextlib.suppress(KeyError):  # the worker thread may trim at the same time
+                    self._candidates.popitem(last=False)
+        if isinstance(found, errors.RegistryError):
+            raise errors.RegistryError(found.message, status=found.status, error_code=found.error_code)
+        return found
+
+    def _parse_uncached(self, plugin: TypePlugin, schema_type: str, text: str, refs: list[tuple[str, str, int]],
+                        deps: dict[str, str], *, validate: bool, normalize: bool) -> ParsedSchema:
+        try:
             parsed = plugin.schema_type.parse(text, deps, validate=validate)
             return parsed.normalize() if normalize else parsed
         except SchemaParseError as exc:
@@ -157,11 +185,12 @@ class Registry(Settings, Comparing):
                 f"Invalid schema {text} of type {schema_type}, details: {type(exc).__name__}: {exc}") from None
 
     def parsed(self, ctx: str, id_: int) -> ParsedSchema:
-        """A stored schema, parsed once and kept (stored schemas never change)."""
-        key = (ctx, id_)
+        """A stored schema, parsed once and kept (stored schemas never change; the guid in the
+        key keeps an id that IMPORT gave to another schema after a hard delete apart)."""
+        rec = self.state.contexts[ctx].schemas[id_]
+        key = (ctx, id_, rec.guid)
         parsed = self._parsed.get(key)
         if parsed is None:
-            rec = self.state.contexts[ctx].schemas[id_]
             deps: dict[str, str] = {}
             self._dependencies(ctx, list(rec.references), allow_deleted=True, out=deps, visiting=set())
             parsed = self._plugin(rec.schema_type).schema_type.parse(rec.schema, deps, validate=False)
@@ -346,10 +375,8 @@ class Registry(Settings, Comparing):
             raise errors.subject_not_found(subject)
         raise errors.schema_not_found()
 
-    def test_compatibility(self, subject: str, version: str | None, req: SchemaRequest, *,
-                           normalize: bool = False, verbose: bool = False) -> dict[str, Any]:
-        subject = subj.normalize(subject)
-        ctx, _ = subj.split(subject)
+    def _compared_with(self, subject: str, version: str | None) -> tuple[list[VersionRecord], dict[str, Any]]:
+        """The versions a compatibility test compares with, and the config it applies."""
         live = self.state.versions(subject)
         if version is not None:
             number = parse_version(version)
@@ -362,6 +389,37 @@ class Registry(Settings, Comparing):
         config = self.effective_config(subject)
         if version is not None and config["compatibilityLevel"].endswith("_TRANSITIVE"):
             config = {**config, "compatibilityLevel": config["compatibilityLevel"].removesuffix("_TRANSITIVE")}
+        return live, config
+
+    def warm(self, subject: str, req: SchemaRequest, *, normalize: bool = False, registering: bool = False,
+             checking: bool = False, version: str | None = None) -> None:
+        """The slow part of a register, lookup or compatibility test, done ahead of it in a worker
+        thread so that the event loop keeps serving: parse the candidate and the stored versions,
+        and reach the verdict. Everything lands in caches the call itself then reads, keyed by
+        what it depends on, so a view that changed in between only costs a cache miss. Best
+        effort: any failure is left for the call itself to meet and report."""
+        try:
+            if req.schema is None or not req.schema.strip():
+                return
+            subject = subj.normalize(subject)
+            ctx, _ = subj.split(subject)
+            live, config = self._compared_with(subject, None if registering else version)
+            normalize = (normalize or bool(config.get("normalize"))) and not (
+                registering and self._mode_of(subject) == "IMPORT")
+            refs = self._pin_references(ctx, req.references)
+            parsed = self._parse(ctx, req.schema_type, req.schema, refs, validate=registering, normalize=normalize)
+            for v in live:
+                self._equivalence(ctx, v.id)
+            if checking:
+                self._check(subject, parsed, req.schema_type, config, live, req.metadata)
+        except Exception:  # noqa: BLE001 - the call itself reports whatever went wrong here
+            return
+
+    def test_compatibility(self, subject: str, version: str | None, req: SchemaRequest, *,
+                           normalize: bool = False, verbose: bool = False) -> dict[str, Any]:
+        subject = subj.normalize(subject)
+        ctx, _ = subj.split(subject)
+        live, config = self._compared_with(subject, version)
         try:
             if req.schema is None or not req.schema.strip():
                 raise errors.invalid_schema("Empty schema")

@@ -6,6 +6,10 @@ that lives here, once; handlers take parsed input and return plain values.
 
 from __future__ import annotations
 
+import asyncio
+import functools
+import inspect
+
 import json
 from collections.abc import Awaitable, Callable
 from functools import lru_cache
@@ -151,6 +155,8 @@ def endpoint(fn: Handler, *, body: bool = False) -> Callable[[Request], Awaitabl
         try:
             payload = await read_json(request, request.app.state.max_body) if body else None
             result = fn(request, payload)
+            if inspect.isawaitable(result):
+                result = await result
         except RegistryError as exc:
             return error_response(exc, media)
         if isinstance(result, bytes):
@@ -162,3 +168,12 @@ def endpoint(fn: Handler, *, body: bool = False) -> Callable[[Request], Awaitabl
         return Response(orjson.dumps(result), media_type=media)
 
     return route
+
+
+async def warmed(request: Request, subject: str, req: Any, **options: Any) -> None:
+    """Run `Registry.warm` for this call in the app's worker thread, so a slow parse or
+    compatibility check does not hold up the requests behind it on the event loop."""
+    warmer = getattr(request.app.state, "warmer", None)
+    if warmer is not None and request.app.state.registry.worth_warming(subject, getattr(req, "schema", None)):
+        work = functools.partial(request.app.state.registry.warm, subject, req, **options)
+        await asyncio.get_running_loop().run_in_executor(warmer, work)

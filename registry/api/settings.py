@@ -6,7 +6,7 @@ from starlette.requests import Request
 from starlette.routing import Route
 
 from registry.api.requests import mode_value, object_body, schema_request
-from registry.http import endpoint, flag
+from registry.http import endpoint, flag, warmed
 
 
 def _registry(request: Request):
@@ -41,11 +41,12 @@ def delete_mode(request: Request, _):
     return _registry(request).delete_mode(_subject(request))
 
 
-def compatibility(request: Request, body):
-    req = schema_request(body)
+async def compatibility(request: Request, body):
+    req, subject, version = schema_request(body), request.path_params["subject"], request.path_params.get("version")
+    normalize = flag(request, "normalize")
+    await warmed(request, subject, req, normalize=normalize, checking=True, version=version)
     return _registry(request).test_compatibility(
-        request.path_params["subject"], request.path_params.get("version"), req,
-        normalize=flag(request, "normalize"), verbose=flag(request, "verbose"))
+        subject, version, req, normalize=normalize, verbose=flag(request, "verbose"))
 
 
 ROUTES = [

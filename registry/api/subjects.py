@@ -6,7 +6,7 @@ from starlette.requests import Request
 from starlette.routing import Route
 
 from registry.api.requests import schema_request
-from registry.http import Text, endpoint, flag, integer
+from registry.http import Text, endpoint, flag, integer, warmed
 
 
 def _registry(request: Request):
@@ -27,16 +27,16 @@ def versions(request: Request, _):
         offset=integer(request, "offset", 0), limit=integer(request, "limit", -1))
 
 
-def register(request: Request, body):
-    req = schema_request(body)
-    return _registry(request).register(
-        request.path_params["subject"], req, normalize=flag(request, "normalize"), force=flag(request, "force"))
+async def register(request: Request, body):
+    req, subject, normalize = schema_request(body), request.path_params["subject"], flag(request, "normalize")
+    await warmed(request, subject, req, normalize=normalize, registering=True, checking=not flag(request, "force"))
+    return _registry(request).register(subject, req, normalize=normalize, force=flag(request, "force"))
 
 
-def lookup(request: Request, body):
-    req = schema_request(body)
-    return _registry(request).lookup(
-        request.path_params["subject"], req, normalize=flag(request, "normalize"), deleted=flag(request, "deleted"))
+async def lookup(request: Request, body):
+    req, subject, normalize = schema_request(body), request.path_params["subject"], flag(request, "normalize")
+    await warmed(request, subject, req, normalize=normalize)
+    return _registry(request).lookup(subject, req, normalize=normalize, deleted=flag(request, "deleted"))
 
 
 def delete_subject(request: Request, _):
