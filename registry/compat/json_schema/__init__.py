@@ -13,6 +13,7 @@ from typing import Any
 from registry.compat.base import Incompatibility
 from registry.compat.json_schema.compare import Context, SharedState, compare
 from registry.compat.json_schema.deep import run_deep
+from registry.compat.json_schema.identity import fingerprint_all
 from registry.compat.json_schema.legacy import LegacyLoader
 from registry.compat.json_schema.model import Node, children, structural_key
 from registry.compat.json_schema.modern import ModernLoader
@@ -38,12 +39,15 @@ def load_tree(schema: JsonParsedSchema) -> Node:
 
 
 def _settle(root: Node) -> None:
-    """Load every `$ref` target and key every node up front, iteratively.
+    """Load every `$ref` target, key what the walk will key, and fingerprint, iteratively.
 
     Doing this before the walk keeps loading and keying out of the recursive
     comparison, so a deep comparison does not also carry their stack frames.
+    Only the subschemas of combined nodes (and what is inside them) are keyed:
+    `_unique` is the walk's one use of `structural_key`.
     """
     order: list[Node] = []
+    edges: dict[int, list[Node]] = {}
     stack, seen = [root], set()
     while stack:
         node = stack.pop()
@@ -51,11 +55,31 @@ def _settle(root: Node) -> None:
             continue
         seen.add(id(node))
         order.append(node)
+        inside = children(node)
         if node.kind == "ref":
-            stack.append(node.target)
-        stack.extend(children(node))
+            target = node.target
+            stack.append(target)
+            edges[id(node)] = inside + [target]
+        else:
+            edges[id(node)] = inside
+        stack.extend(inside)
+    keyed = _inside_combined(order)
     for node in reversed(order):  # children first, so each key reuses its children's
-        structural_key(node)
+        if id(node) in keyed:
+            structural_key(node)
+    fingerprint_all(order, edges)
+
+
+def _inside_combined(order: list[Node]) -> set[int]:
+    """Ids of the subschemas of combined nodes and of every node within them (not via `$ref`)."""
+    stack = [sub for node in order if node.kind == "combined" for sub in node.subschemas]
+    found: set[int] = set()
+    while stack:
+        node = stack.pop()
+        if id(node) not in found:
+            found.add(id(node))
+            stack.extend(children(node))
+    return found
 
 
 def _as_parsed(schema: Any) -> JsonParsedSchema:

@@ -83,6 +83,12 @@ def compare(ctx: Context, original: Node | None, update: Node | None) -> None:
     shared = ctx.shared
     cached = shared.memo.get(key)
     if cached is None:
+        token = o._fp
+        if token is not None and token is u._fp:  # alike subtrees: see identity.py
+            cached = token.diffs
+        else:
+            token = None
+    if cached is None:
         if key in shared.in_progress:
             seeded = shared.seed.get(key)
             if seeded is None:
@@ -99,6 +105,8 @@ def compare(ctx: Context, original: Node | None, update: Node | None) -> None:
             cached = inner.diffs
             shared.memo[key] = cached
             shared.keep.extend((o, u))
+            if token is not None:
+                token.diffs = tuple(cached)
     ctx.diffs.extend((kind, ctx.path + rel) for kind, rel in cached)
 
 

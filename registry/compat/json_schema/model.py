@@ -81,6 +81,7 @@ class Node:
     resolve: "Callable[[], Node] | None" = None
     _target: "Node | None" = None
     _key: "str | None" = None
+    _fp: Any = None  # identity.Token once settled: shared by nodes that compare alike
 
     @property
     def target(self) -> "Node":
@@ -123,6 +124,7 @@ def merge(base: Node, extra: Node) -> Node:
         property_dependencies={k: set(v) for k, v in base.property_dependencies.items()},
         schema_dependencies=dict(base.schema_dependencies),
         item_schemas=None if base.item_schemas is None else list(base.item_schemas),
+        _fp=None,
     )
     for name in _SCALAR_FIELDS:
         val = getattr(extra, name)
@@ -152,7 +154,7 @@ def same_class(a: Node, b: Node) -> bool:
     return a.kind == b.kind
 
 
-_SKIP = frozenset({"kind", "resolve", "_target", "_key", "ref"})
+_SKIP = frozenset({"kind", "resolve", "_target", "_key", "_fp", "ref"})
 _DEFAULTS = {
     f.name: (f.default if f.default_factory is dataclasses.MISSING else f.default_factory())
     for f in fields(Node) if f.name not in _SKIP
@@ -190,8 +192,11 @@ def structural_key(node: Node) -> str:
 def children(node: Node) -> list[Node]:
     """The nodes directly inside `node` (reference targets excluded)."""
     out: list[Node] = []
+    values = node.__dict__
     for name in _NODE_FIELDS:
-        val = getattr(node, name)
+        val = values[name]
+        if not val:  # None, or an empty dict or list (a Node is always true)
+            continue
         if isinstance(val, Node):
             out.append(val)
         elif isinstance(val, dict):

@@ -63,10 +63,13 @@ def compare_object(ctx: Context, o: Node, u: Node) -> None:
 
 
 def _required(ctx: Context, o: Node, u: Node) -> None:
+    if o.required == u.required:
+        return  # every name is required on both sides or on neither
+    old_required, new_required = set(o.required), set(u.required)
     for name in o.properties:
         if name not in u.properties:
             continue
-        was, now = name in o.required, name in u.required
+        was, now = name in old_required, name in new_required
         if was and not now:
             ctx.add("REQUIRED_ATTRIBUTE_REMOVED", name)
         elif now and not was:
@@ -75,15 +78,21 @@ def _required(ctx: Context, o: Node, u: Node) -> None:
 
 
 def _properties(ctx: Context, o: Node, u: Node) -> None:
-    for name in list(o.properties) + [n for n in u.properties if n not in o.properties]:
-        here = ctx.at(name)
-        old, new = o.properties.get(name), u.properties.get(name)
+    """Old names in order, then the new ones; a pair of alike nodes known to differ in nothing
+    (identity.py) is skipped without building a context for it."""
+    olds, news = o.properties, u.properties
+    for name, old in olds.items():
+        new = news.get(name)
         if new is None:
-            _property_removed(here, old, u, name)
-        elif old is None:
-            _property_added(here, new, o, u, name)
-        else:
-            compare(here, old, new)
+            _property_removed(ctx.at(name), old, u, name)
+            continue
+        token = old._fp
+        if token is not None and token is new._fp and token.diffs == ():
+            continue
+        compare(ctx.at(name), old, new)
+    for name, new in news.items():
+        if name not in olds:
+            _property_added(ctx.at(name), new, o, u, name)
 
 
 def _property_removed(ctx: Context, old: Node | None, u: Node, name: str) -> None:
