@@ -31,14 +31,26 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def bound_socket() -> socket.socket:
+    """A loopback socket bound to a free port, for a server to listen on: the port is ours from
+    now on, unlike a port number probed free."""
+    sock = socket.socket()
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    return sock
+
+
 class ServerThread:
     """uvicorn in a background thread: real HTTP on a loopback port, stopped cleanly."""
 
-    def __init__(self, app) -> None:
-        self.port = free_port()
+    def __init__(self, app, sock: socket.socket | None = None) -> None:
+        # The socket is bound first and handed to uvicorn, so no other process can take the port
+        # between choosing it and listening on it (uvicorn runs the lifespan before it binds).
+        self.sock = sock or bound_socket()
+        self.port = self.sock.getsockname()[1]
         self.server = uvicorn.Server(uvicorn.Config(
             app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="on"))
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
+        self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [self.sock]}, daemon=True)
 
     @property
     def url(self) -> str:
@@ -56,6 +68,7 @@ class ServerThread:
     def __exit__(self, *exc) -> None:
         self.server.should_exit = True
         self.thread.join(10)
+        self.sock.close()
 
 
 def pytest_configure(config: pytest.Config) -> None:

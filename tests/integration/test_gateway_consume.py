@@ -109,8 +109,9 @@ def start(tmp_path: Path, registry_url: str, **settings: Any) -> ServerThread:
     log = EmbeddedLog(tmp_path / "log", default_partitions=1, retention_check_interval=0.2)
     app = create_app(log, AsyncSchemaRegistryClient(registry_url, max_retries=0), close_client=True,
                      advertised_url=settings.pop("advertised_url", None))
+    sock = settings.pop("sock", None)
     configure(app, **settings)
-    return ServerThread(app)
+    return ServerThread(app, sock)
 
 
 @pytest.fixture
@@ -491,12 +492,11 @@ def test_opt_in_timestamp_and_headers_and_query_form_of_committed_offsets(
 
 def _node(tmp_path: Path, registry_url: str) -> ServerThread:
     """A gateway whose --advertised-url is its own address, with node routing on."""
-    from tests.conftest import free_port
+    from tests.conftest import bound_socket
 
-    port = free_port()
-    server = start(tmp_path, registry_url, advertised_url=f"http://127.0.0.1:{port}", node_routing=True)
-    server.port = server.server.config.port = port
-    return server
+    sock = bound_socket()
+    return start(tmp_path, registry_url, advertised_url=f"http://127.0.0.1:{sock.getsockname()[1]}",
+                 node_routing=True, sock=sock)
 
 
 def test_opt_in_node_routing_redirects_a_request_to_the_node_that_owns_the_instance(
