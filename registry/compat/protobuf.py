@@ -8,14 +8,22 @@ they come from imports, maps by key and value, labels, proto2 `required`, oneof
 membership (the per-tag rules of 7.9.x/master, DGS-24604), messages and enums
 added, removed or moved, and the package. BACKWARD uses original = writer (old)
 and update = reader (new).
+
+What depends on one schema only (its type table, each message's fields by number with
+their resolved types and labels, sorted names and tags, the serialized files) is worked
+out once per parsed schema and kept on it (`_Index`): the registry keeps parsed stored
+schemas, and a transitive check compares one candidate with every stored version. A
+field whose name, type, label and oneof are the same on both sides, with no imported
+message type to look into, differs in nothing and is skipped; two schemas with the same
+files have no differences at all.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
+from typing import Any
 
 from google.protobuf import descriptor_pb2 as d
 
@@ -100,16 +108,18 @@ def is_compatible(differences: Sequence[Difference]) -> bool:
 
 def diff(original: ProtobufSchema, update: ProtobufSchema) -> list[Difference]:
     """Every difference (type, `#/path`) from `original` to `update`, as Confluent lists them."""
-    ctx = _Context(_Types.of(original), _Types.of(update))
+    orig, upd = _Index.of(original), _Index.of(update)
+    if orig.same_files == upd.same_files:
+        return []  # every file byte for byte the same: nothing can differ
+    ctx = _Context(orig, upd)
     o, u = original.file_descriptor, update.file_descriptor
     if o.package != u.package:
         ctx.add("PACKAGE_CHANGED")
-    _compare_types(ctx, o.message_type, o.enum_type, u.message_type, u.enum_type,
-                   _prefix(o.package), _prefix(u.package))
+    _compare_types(ctx, orig.root_scope, upd.root_scope, _prefix(o.package), _prefix(u.package))
     return ctx.diffs
 
 
-# -- type tables -----------------------------------------------------------------
+# -- what one schema offers a comparison, worked out once -------------------------
 
 
 @dataclass(frozen=True)
@@ -123,22 +133,107 @@ class _TypeInfo:
 
 
 @dataclass(frozen=True)
-class _Types:
-    by_name: dict[str, _TypeInfo]
-    file_texts: dict[str, bytes]
+class _Type:
+    kind: str  # SCALAR, MESSAGE or MAP
+    scalar: str = ""  # scalar kind group, for SCALAR
+    name: str = ""  # full name, for MESSAGE
+    key: _Type | None = None
+    value: _Type | None = None
+
+
+@dataclass(frozen=True)
+class _Scope:
+    """The messages (by name: written position, proto) and enums declared in a file or message."""
+
+    messages: dict[str, tuple[int, d.DescriptorProto]]
+    message_names: tuple[str, ...]  # sorted
+    enums: dict[str, d.EnumDescriptorProto]
+    enum_names: tuple[str, ...]  # sorted
 
     @classmethod
-    def of(cls, schema: ProtobufSchema) -> _Types:
-        table: dict[str, _TypeInfo] = {}
-        texts: dict[str, bytes] = {}
-        root = schema.file_descriptor.name
+    def of(cls, messages: Sequence[d.DescriptorProto], enums: Sequence[d.EnumDescriptorProto]) -> _Scope:
+        index: dict[str, tuple[int, d.DescriptorProto]] = {}
+        for m in messages:  # map entries are not written, so they take no position
+            if not m.options.map_entry:
+                index[m.name] = (len(index), m)
+        by_name = {e.name: e for e in enums}
+        return cls(index, tuple(sorted(index)), by_name, tuple(sorted(by_name)))
+
+
+@dataclass(frozen=True)
+class _Message:
+    """A message's fields by number, which oneof each belongs to, its oneofs, and per field
+    the resolved type, the label as written and a key that is equal only for fields that
+    compare without a difference (None when the field's type needs a closer look)."""
+
+    proto: d.DescriptorProto
+    by_tag: dict[int, d.FieldDescriptorProto]
+    tags: tuple[int, ...]  # sorted
+    tag_oneof: dict[int, str]
+    oneofs: dict[str, list[int]]
+    proto3: bool
+    types: dict[int, _Type]
+    labels: dict[int, int | None]
+    keys: dict[int, tuple[Any, ...] | None]
+    scope: _Scope
+
+    @classmethod
+    def of(cls, m: d.DescriptorProto, proto3: bool, table: dict[str, _TypeInfo]) -> _Message:
+        synthetic = {f.oneof_index for f in m.field if f.proto3_optional}
+        by_tag: dict[int, d.FieldDescriptorProto] = {}
+        tag_oneof: dict[int, str] = {}
+        oneofs: dict[str, list[int]] = {}
+        for f in m.field:
+            by_tag[f.number] = f
+            if f.HasField("oneof_index") and f.oneof_index not in synthetic:
+                name = m.oneof_decl[f.oneof_index].name
+                tag_oneof[f.number] = name
+                oneofs.setdefault(name, []).append(f.number)
+        types, labels, keys = {}, {}, {}
+        for tag, f in by_tag.items():
+            t = types[tag] = _field_type(table, f)
+            label = labels[tag] = _label(f, tag_oneof, proto3, t)
+            spelled = _spell(t, table)
+            keys[tag] = None if spelled is None else (f.name, spelled, label, tag_oneof.get(tag))
+        return cls(m, by_tag, tuple(sorted(by_tag)), tag_oneof, oneofs, proto3, types, labels, keys,
+                   _Scope.of(m.nested_type, m.enum_type))
+
+
+class _Index:
+    """Everything a comparison reads of one schema; kept on the parsed schema (never changed)."""
+
+    def __init__(self, schema: ProtobufSchema) -> None:
+        self.by_name: dict[str, _TypeInfo] = {}
+        self.file_texts: dict[str, bytes] = {}
+        root = schema.file_descriptor
         for f in schema.files:
-            texts[f.name] = f.SerializeToString(deterministic=True)
-            _collect(table, f, _prefix(f.package), f.message_type, f.enum_type, f.name == root)
-        return cls(table, texts)
+            self.file_texts[f.name] = f.SerializeToString(deterministic=True)
+            _collect(self.by_name, f, _prefix(f.package), f.message_type, f.enum_type, f.name == root.name)
+        self.same_files = (root.name, root.SerializeToString(deterministic=True),
+                           tuple(self.file_texts.items()))
+        self.root_scope = _Scope.of(root.message_type, root.enum_type)
+        self.messages: dict[str, _Message] = {}  # filled as comparisons reach them
+
+    @classmethod
+    def of(cls, schema: ProtobufSchema) -> _Index:
+        index = schema.__dict__.get("_compat_index")
+        if index is None:
+            index = schema.__dict__["_compat_index"] = cls(schema)
+        return index
 
     def get(self, full_name: str) -> _TypeInfo | None:
         return self.by_name.get(full_name.lstrip("."))
+
+    def message(self, m: d.DescriptorProto, full: str) -> _Message:
+        """The worked-out message `m`, known by its full name (any other: worked out now)."""
+        found = self.messages.get(full)
+        if found is not None and found.proto is m:
+            return found
+        info = self.get(full)
+        made = _Message.of(m, info is not None and info.proto3, self.by_name)
+        if info is not None and info.proto is m:
+            self.messages[full] = made
+        return made
 
 
 def _collect(table: dict[str, _TypeInfo], f: d.FileDescriptorProto, prefix: str,
@@ -157,27 +252,58 @@ def _prefix(package: str) -> str:
     return f"{package}." if package else ""
 
 
+def _field_type(table: dict[str, _TypeInfo], f: d.FieldDescriptorProto) -> _Type:
+    if f.type in SCALAR_KINDS and f.type != FDP.TYPE_ENUM:
+        return _Type("SCALAR", SCALAR_KINDS[f.type])
+    if f.type == FDP.TYPE_ENUM:
+        return _Type("SCALAR", "GENERAL_NUMBER")
+    info = table.get(f.type_name.lstrip("."))
+    if info is not None and info.is_map:
+        entry = info.proto
+        return _Type("MAP", key=_field_type(table, entry.field[0]),
+                     value=_field_type(table, entry.field[1]))
+    return _Type("MESSAGE", name=f.type_name.lstrip("."))
+
+
+def _label(f: d.FieldDescriptorProto, tag_oneof: dict[int, str], proto3: bool, t: _Type) -> int | None:
+    """The label as Confluent's parser sees it in the written schema (None when unwritten)."""
+    if f.number in tag_oneof or t.kind == "MAP":
+        return None
+    if f.proto3_optional:
+        return FDP.LABEL_OPTIONAL
+    if proto3 and f.label != FDP.LABEL_REPEATED:
+        return None
+    return f.label
+
+
+def _spell(t: _Type, table: dict[str, _TypeInfo]) -> tuple[Any, ...] | None:
+    """`t` as plain data, such that two equal spellings compare without a difference; None
+    when it names a message from an import (whose definition the comparison looks into)."""
+    if t.kind == "SCALAR":
+        return ("S", t.scalar)
+    if t.kind == "MAP":
+        key, value = _spell(t.key, table), _spell(t.value, table)
+        return None if key is None or value is None else ("P", key, value)
+    info = table.get(t.name)
+    if info is None:
+        return ("N", t.name)
+    return ("L", t.name, info.package) if info.local else None
+
+
 # -- context ---------------------------------------------------------------------
 
 
 @dataclass
 class _Context:
-    orig: _Types
-    upd: _Types
+    orig: _Index
+    upd: _Index
     path: list[str] = field(default_factory=list)
     diffs: list[Difference] = field(default_factory=list)
     active: frozenset[str] = frozenset()  # original messages being compared (cycle guard)
 
-    def add(self, kind: str) -> None:
-        self.diffs.append((kind, "#/" + "/".join(self.path)))
-
-    @contextmanager
-    def enter(self, *parts: str) -> Iterator[None]:
-        self.path.extend(parts)
-        try:
-            yield
-        finally:
-            del self.path[len(self.path) - len(parts):]
+    def add(self, kind: str, *parts: str) -> None:
+        """Record `kind` at the current path, or `parts` below it."""
+        self.diffs.append((kind, "#/" + "/".join([*self.path, *parts])))
 
     def sub(self, path: list[str]) -> _Context:
         return _Context(self.orig, self.upd, list(path), [], self.active)
@@ -186,78 +312,44 @@ class _Context:
 # -- types, messages, enums ------------------------------------------------------
 
 
-def _compare_types(ctx: _Context, o_msgs: Sequence[d.DescriptorProto],
-                   o_enums: Sequence[d.EnumDescriptorProto], u_msgs: Sequence[d.DescriptorProto],
-                   u_enums: Sequence[d.EnumDescriptorProto], o_prefix: str, u_prefix: str) -> None:
-    o_index = _message_index(o_msgs)
-    u_index = _message_index(u_msgs)
-    for name in sorted(set(o_index) | set(u_index)):
-        with ctx.enter(name):
-            if name not in u_index:
-                ctx.add("MESSAGE_REMOVED")
-            elif name not in o_index:
-                ctx.add("MESSAGE_ADDED")
-            else:
-                (oi, om), (ui, um) = o_index[name], u_index[name]
-                _compare_message(ctx, om, um, o_prefix + name, u_prefix + name)
-                if oi != ui:
-                    ctx.add("MESSAGE_MOVED")
-    o_en = {e.name: e for e in o_enums}
-    u_en = {e.name: e for e in u_enums}
-    for name in sorted(set(o_en) | set(u_en)):
-        with ctx.enter(name):
-            if name not in u_en:
-                ctx.add("ENUM_REMOVED")
-            elif name not in o_en:
-                ctx.add("ENUM_ADDED")
-            else:
-                _compare_enum(ctx, o_en[name], u_en[name])
-
-
-def _message_index(messages: Sequence[d.DescriptorProto]) -> dict[str, tuple[int, d.DescriptorProto]]:
-    """Name -> (position among the written messages, message); map entries are not written."""
-    out: dict[str, tuple[int, d.DescriptorProto]] = {}
-    for m in messages:
-        if not m.options.map_entry:
-            out[m.name] = (len(out), m)
-    return out
+def _compare_types(ctx: _Context, o: _Scope, u: _Scope, o_prefix: str, u_prefix: str) -> None:
+    names = o.message_names if o.message_names == u.message_names else sorted(set(o.messages) | set(u.messages))
+    for name in names:
+        if name not in u.messages:
+            ctx.add("MESSAGE_REMOVED", name)
+        elif name not in o.messages:
+            ctx.add("MESSAGE_ADDED", name)
+        else:
+            (oi, om), (ui, um) = o.messages[name], u.messages[name]
+            ctx.path.append(name)
+            _compare_message(ctx, om, um, o_prefix + name, u_prefix + name)
+            if oi != ui:
+                ctx.add("MESSAGE_MOVED")
+            ctx.path.pop()
+    names = o.enum_names if o.enum_names == u.enum_names else sorted(set(o.enums) | set(u.enums))
+    for name in names:
+        if name not in u.enums:
+            ctx.add("ENUM_REMOVED", name)
+        elif name not in o.enums:
+            ctx.add("ENUM_ADDED", name)
+        else:
+            ctx.path.append(name)
+            _compare_enum(ctx, o.enums[name], u.enums[name])
+            ctx.path.pop()
 
 
 def _compare_enum(ctx: _Context, o: d.EnumDescriptorProto, u: d.EnumDescriptorProto) -> None:
     o_by = {v.number: v.name for v in o.value}
     u_by = {v.number: v.name for v in u.value}
+    if o_by == u_by:
+        return
     for number in sorted(set(o_by) | set(u_by)):
-        with ctx.enter(str(number)):
-            if number not in u_by:
-                ctx.add("ENUM_CONST_REMOVED")
-            elif number not in o_by:
-                ctx.add("ENUM_CONST_ADDED")
-            elif o_by[number] != u_by[number]:
-                ctx.add("ENUM_CONST_CHANGED")
-
-
-@dataclass(frozen=True)
-class _Fields:
-    """A message's fields by number, which oneof each belongs to, and its oneofs."""
-
-    by_tag: dict[int, d.FieldDescriptorProto]
-    tag_oneof: dict[int, str]
-    oneofs: dict[str, list[int]]
-    proto3: bool
-
-    @classmethod
-    def of(cls, m: d.DescriptorProto, proto3: bool) -> _Fields:
-        synthetic = {f.oneof_index for f in m.field if f.proto3_optional}
-        by_tag: dict[int, d.FieldDescriptorProto] = {}
-        tag_oneof: dict[int, str] = {}
-        oneofs: dict[str, list[int]] = {}
-        for f in m.field:
-            by_tag[f.number] = f
-            if f.HasField("oneof_index") and f.oneof_index not in synthetic:
-                name = m.oneof_decl[f.oneof_index].name
-                tag_oneof[f.number] = name
-                oneofs.setdefault(name, []).append(f.number)
-        return cls(by_tag, tag_oneof, oneofs, proto3)
+        if number not in u_by:
+            ctx.add("ENUM_CONST_REMOVED", str(number))
+        elif number not in o_by:
+            ctx.add("ENUM_CONST_ADDED", str(number))
+        elif o_by[number] != u_by[number]:
+            ctx.add("ENUM_CONST_CHANGED", str(number))
 
 
 def _compare_message(ctx: _Context, o: d.DescriptorProto, u: d.DescriptorProto,
@@ -266,17 +358,15 @@ def _compare_message(ctx: _Context, o: d.DescriptorProto, u: d.DescriptorProto,
         return
     ctx.active = ctx.active | {o_full}
     try:
-        o_info, u_info = ctx.orig.get(o_full), ctx.upd.get(u_full)
-        o_proto3 = o_info is not None and o_info.proto3
-        u_proto3 = u_info is not None and u_info.proto3
-        _compare_fields(ctx, _Fields.of(o, o_proto3), _Fields.of(u, u_proto3))
-        _compare_types(ctx, o.nested_type, o.enum_type, u.nested_type, u.enum_type,
-                       o_full + ".", u_full + ".")
+        om, um = ctx.orig.message(o, o_full), ctx.upd.message(u, u_full)
+        _compare_fields(ctx, om, um)
+        _compare_types(ctx, om.scope, um.scope, o_full + ".", u_full + ".")
     finally:
         ctx.active = ctx.active - {o_full}
 
 
-def _compare_fields(ctx: _Context, o: _Fields, u: _Fields) -> None:
+def _compare_oneofs(ctx: _Context, o: _Message, u: _Message) -> set[str]:
+    """Fields moved into oneofs, oneofs added and removed; the oneofs deleted with all their fields."""
     deleted = {
         name for name, tags in o.oneofs.items()
         if name not in u.oneofs and not any(t in u.by_tag for t in tags)
@@ -291,88 +381,56 @@ def _compare_fields(ctx: _Context, o: _Fields, u: _Fields) -> None:
                 groups.add(f"field:{tag}")
                 moved_in += 1
         if len(groups) > 1:
-            with ctx.enter(name):
-                ctx.add("MULTIPLE_FIELDS_MOVED_TO_ONEOF" if moved_in > 1
-                        else "FIELD_MOVED_TO_EXISTING_ONEOF")
+            ctx.add("MULTIPLE_FIELDS_MOVED_TO_ONEOF" if moved_in > 1
+                    else "FIELD_MOVED_TO_EXISTING_ONEOF", name)
     for name in sorted(set(o.oneofs) | set(u.oneofs)):
-        with ctx.enter(name):
-            if name not in u.oneofs:
-                ctx.add("ONEOF_REMOVED")
-            elif name not in o.oneofs:
-                ctx.add("ONEOF_ADDED")
-    for tag in sorted(set(o.by_tag) | set(u.by_tag)):
+        if name not in u.oneofs:
+            ctx.add("ONEOF_REMOVED", name)
+        elif name not in o.oneofs:
+            ctx.add("ONEOF_ADDED", name)
+    return deleted
+
+
+def _compare_fields(ctx: _Context, o: _Message, u: _Message) -> None:
+    deleted = _compare_oneofs(ctx, o, u) if o.oneofs or u.oneofs else set()
+    o_keys, u_keys = o.keys, u.keys
+    tags = o.tags if o.tags == u.tags else sorted(set(o.tags) | set(u.tags))
+    for tag in tags:
+        key = o_keys.get(tag)
+        if key is not None and key == u_keys.get(tag):
+            continue  # same name, type, label and oneof: no difference (see _spell)
         of, uf = o.by_tag.get(tag), u.by_tag.get(tag)
         o_one, u_one = o.tag_oneof.get(tag), u.tag_oneof.get(tag)
         if uf is None:
             if o_one is not None:
                 if o_one not in deleted:
-                    with ctx.enter(o_one, str(tag)):
-                        ctx.add("ONEOF_FIELD_REMOVED")
+                    ctx.add("ONEOF_FIELD_REMOVED", o_one, str(tag))
             else:
-                with ctx.enter(str(tag)):
-                    ctx.add("REQUIRED_FIELD_REMOVED" if of.label == FDP.LABEL_REQUIRED
-                            else "FIELD_REMOVED")
+                ctx.add("REQUIRED_FIELD_REMOVED" if of.label == FDP.LABEL_REQUIRED
+                        else "FIELD_REMOVED", str(tag))
         elif of is None:
             if u_one is not None:
-                with ctx.enter(u_one, str(tag)):
-                    ctx.add("ONEOF_FIELD_ADDED")
+                ctx.add("ONEOF_FIELD_ADDED", u_one, str(tag))
             else:
-                with ctx.enter(str(tag)):
-                    ctx.add("REQUIRED_FIELD_ADDED" if uf.label == FDP.LABEL_REQUIRED
-                            else "FIELD_ADDED")
+                ctx.add("REQUIRED_FIELD_ADDED" if uf.label == FDP.LABEL_REQUIRED
+                        else "FIELD_ADDED", str(tag))
         else:
             if o_one is not None and u_one is None:
-                with ctx.enter(str(tag)):
-                    ctx.add("ONEOF_FIELD_MOVED_TO_TOP_LEVEL")
+                ctx.add("ONEOF_FIELD_MOVED_TO_TOP_LEVEL", str(tag))
             where = (u_one, str(tag)) if u_one is not None else (str(tag),)
-            with ctx.enter(*where):
-                _compare_field(ctx, of, uf, o, u)
+            ctx.path.extend(where)
+            _compare_field(ctx, of, uf, o, u, tag)
+            del ctx.path[len(ctx.path) - len(where):]
 
 
 # -- fields ----------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class _Type:
-    kind: str  # SCALAR, MESSAGE or MAP
-    scalar: str = ""  # scalar kind group, for SCALAR
-    name: str = ""  # full name, for MESSAGE
-    key: _Type | None = None
-    value: _Type | None = None
-
-
 def _compare_field(ctx: _Context, of: d.FieldDescriptorProto, uf: d.FieldDescriptorProto,
-                   o: _Fields, u: _Fields) -> None:
+                   o: _Message, u: _Message, tag: int) -> None:
     if of.name != uf.name:
         ctx.add("FIELD_NAME_CHANGED")
-    o_type, u_type = _field_type(ctx.orig, of), _field_type(ctx.upd, uf)
-    o_label = _label(of, o, o_type)
-    u_label = _label(uf, u, u_type)
-    _compare_types_of(ctx, o_label, u_label, o_type, u_type)
-
-
-def _label(f: d.FieldDescriptorProto, fields: _Fields, t: _Type) -> int | None:
-    """The label as Confluent's parser sees it in the written schema (None when unwritten)."""
-    if f.number in fields.tag_oneof or t.kind == "MAP":
-        return None
-    if f.proto3_optional:
-        return FDP.LABEL_OPTIONAL
-    if fields.proto3 and f.label != FDP.LABEL_REPEATED:
-        return None
-    return f.label
-
-
-def _field_type(types: _Types, f: d.FieldDescriptorProto) -> _Type:
-    if f.type in SCALAR_KINDS and f.type != FDP.TYPE_ENUM:
-        return _Type("SCALAR", SCALAR_KINDS[f.type])
-    if f.type == FDP.TYPE_ENUM:
-        return _Type("SCALAR", "GENERAL_NUMBER")
-    info = types.get(f.type_name)
-    if info is not None and info.is_map:
-        entry = info.proto
-        return _Type("MAP", key=_field_type(types, entry.field[0]),
-                     value=_field_type(types, entry.field[1]))
-    return _Type("MESSAGE", name=f.type_name.lstrip("."))
+    _compare_types_of(ctx, o.labels[tag], u.labels[tag], o.types[tag], u.types[tag])
 
 
 def _compare_types_of(ctx: _Context, o_label: int | None, u_label: int | None,

@@ -115,23 +115,26 @@ def written_hints(fdp: descriptor_pb2.FileDescriptorProto, text: str) -> TypeHin
     statements: dict[tuple[int, ...], list[tuple[int, list[int]]]] = {}
     bounds: dict[tuple[int, ...], list[list[int]]] = {}
     syntax_written = False
-    children: dict[tuple[int, ...], list[int]] = {}
+    # parent path -> its children's numbers in the order first seen (a dict: ordered, O(1) lookup)
+    children: dict[tuple[int, ...], dict[int, None]] = {}
     option_names: dict[tuple[int, ...], str] = {}
     defaults: dict[tuple[int, ...], str] = {}
     repeated: set[tuple[int, ...]] = set()
-    for loc in fdp.source_code_info.location:
-        path = tuple(loc.path)
+    # (path, span) of every location, read out of the descriptor once
+    locations = [(tuple(loc.path), tuple(loc.span)) for loc in fdp.source_code_info.location]
+    for path, span in locations:
         for k in range(len(path) - 1):  # every ancestor learns the order of its children
-            ancestor = children.setdefault(path[:k], [])
+            ancestor = children.setdefault(path[:k], {})
             if path[k] not in ancestor:
-                ancestor.append(path[k])
+                ancestor[path[k]] = None
         if path:
-            seen = children.setdefault(path[:-1], [])
+            seen = children.setdefault(path[:-1], {})
             if path[-1] not in seen:
-                seen.append(path[-1])
-                name = _written_option_name(_slice(lines, list(loc.span)) or "")
-                if name and path[-1] >= 1000:  # extension numbers of options messages
-                    option_names[path] = name
+                seen[path[-1]] = None
+                if path[-1] >= 1000:  # extension numbers of options messages
+                    name = _written_option_name(_slice(lines, list(span)) or "")
+                    if name:
+                        option_names[path] = name
             else:
                 repeated.add(path)
         if _is_range_statement(path):
@@ -142,15 +145,15 @@ def written_hints(fdp: descriptor_pb2.FileDescriptorProto, text: str) -> TypeHin
                     idxs.append(path[-1])
                     break
         elif len(path) > 3 and _is_range_statement(path[:-2]) and path[-1] in (1, 2):
-            bounds.setdefault(path[:-1], []).append(list(loc.span))
+            bounds.setdefault(path[:-1], []).append(list(span))
         if path == (12,):
             syntax_written = True
         elif path and path[-1] == 7 and _is_field_path(path[:-1]):
-            m = _DEFAULT.match(_slice(lines, list(loc.span)) or "")
+            m = _DEFAULT.match(_slice(lines, list(span)) or "")
             if m:
                 defaults[path[:-1]] = m.group(1)
         elif _is_type_path(path) or _is_extendee_path(path):
-            written = _slice(lines, list(loc.span))
+            written = _slice(lines, list(span))
             if written:
                 table = types if _is_type_path(path) else extendees
                 is_method = len(path) == 5 and path[0] == 6
@@ -161,7 +164,7 @@ def written_hints(fdp: descriptor_pb2.FileDescriptorProto, text: str) -> TypeHin
     order = {k: tuple(v) for k, v in children.items()}
     option_names = {k: v for k, v in option_names.items() if k not in repeated}
     return TypeHints(types, syntax_written, extendees, frozen, written_ranges, order, option_names,
-                     _option_statements(fdp, lines), defaults)
+                     _option_statements(locations, lines), defaults)
 
 
 # A proto2 default written as a bare token (number, inf, enum name); strings are
@@ -179,7 +182,7 @@ _SIMPLE_OPTION = re.compile(
 
 
 def _option_statements(
-    fdp: descriptor_pb2.FileDescriptorProto, lines: list[str]
+    locations: list[tuple[tuple[int, ...], tuple[int, ...]]], lines: list[str]
 ) -> dict[tuple[int, ...], tuple[tuple[str, str, str] | None, ...]]:
     """Custom option statements as written, per options path + extension number.
 
@@ -187,19 +190,22 @@ def _option_statements(
     `(confluent.field_meta).tags = "PII"`, or None when it is anything else (an
     aggregate `{...}` value), in which case the formatter writes the merged value.
     """
-    recorded = {tuple(loc.path) for loc in fdp.source_code_info.location}
+    recorded: set[tuple[int, ...]] | None = None  # every location's path, once needed
     found: dict[tuple[int, ...], list[tuple[str, str, str] | None]] = {}
     seen: set[tuple[tuple[int, ...], tuple[int, ...]]] = set()
-    for loc in fdp.source_code_info.location:
-        path, span = tuple(loc.path), tuple(loc.span)
+    for path, span in locations:
         if (path, span) in seen:
             continue
         seen.add((path, span))
-        written = _slice(lines, list(span)) or ""
-        if not _OPTION_START.match(written):
-            continue
+        if max(path[1:], default=0) < 1000:
+            continue  # no extension number in the path: not a custom option (see _option_key)
+        if recorded is None:
+            recorded = {p for p, _ in locations}
         key = _option_key(path, recorded)
         if key is None:
+            continue
+        written = _slice(lines, list(span)) or ""
+        if not _OPTION_START.match(written):
             continue
         m = _SIMPLE_OPTION.fullmatch(written)
         statement = None
