@@ -358,7 +358,8 @@ async def append_only(seconds: float, scenarios: list[tuple[int, int]]) -> None:
     from gateway.log.embedded import EmbeddedLog
 
     for batch, clients in scenarios:
-        log = EmbeddedLog(Path(tempfile.mkdtemp(prefix="bench-append-")) / "log.db")
+        tmp = tempfile.TemporaryDirectory(prefix="bench-append-")
+        log = EmbeddedLog(Path(tmp.name) / "log.db")
         await log.start()
         await log.create_topic("t", 1)
         writing = 0.0
@@ -389,6 +390,7 @@ async def append_only(seconds: float, scenarios: list[tuple[int, int]]) -> None:
         await asyncio.gather(*(client() for _ in range(clients)))
         wall, cpu = time.perf_counter() - t0, time.process_time() - c0
         await log.close()
+        tmp.cleanup()
         print(f"{batch:3} records/call, {clients} callers: {wall / done * 1e6:6.2f} us/record wall, "
               f"{cpu / done * 1e6:6.2f} us/record CPU, writer transactions {writing / done * 1e6:6.2f} us/record, "
               f"{done / wall:9,.0f} records/s", flush=True)
