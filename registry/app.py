@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import functools
 from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -88,6 +90,10 @@ def create_app(
         app.state.registry = Registry(
             the_store, default_types(), default_level=default_level, api_version=api_version)
         app.state.max_body = max_body
+        follow = getattr(the_store, "follow", None)
+        if follow is not None:  # a shared store (KafkaStore): replay other nodes' writes into the view
+            from registry.store.kafka_follower import apply_replicated
+            follow(functools.partial(apply_replicated, app.state.registry), asyncio.get_running_loop())
         # one thread for the slow, cacheable part of registering and checking (Registry.warm)
         app.state.warmer = ThreadPoolExecutor(1, thread_name_prefix="registry-warm")
         try:
