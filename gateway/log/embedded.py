@@ -247,6 +247,27 @@ class EmbeddedLog(Writer, Retention):
 
         return await self._submit(Admin(work, apply, asyncio.get_running_loop().create_future()))
 
+    async def add_partitions(self, name: str, total: int) -> TopicInfo:
+        """Grow a topic to `total` partitions (beyond the Log protocol: what v3 PATCH needs);
+        Kafka can only add partitions, never remove them."""
+        t = self._topics.get(name)
+        if t is None:
+            raise TopicNotFound(name)
+        if total <= len(t.parts):
+            raise LogError(f"Topic already has {len(t.parts)} partitions.", status=400, error_code=40002)
+
+        def work(c: sqlite3.Connection) -> int:
+            have = c.execute("SELECT COUNT(*) FROM partitions WHERE tid=?", (t.tid,)).fetchone()[0]
+            c.executemany("INSERT INTO partitions VALUES (?,?,0,0,-1,0,0)", [(t.tid, p) for p in range(have, total)])
+            return total - have
+
+        def apply(added: int) -> TopicInfo:
+            t.parts.extend(Part() for _ in range(added))
+            self._partitioner.forget(name)
+            return t.info()
+
+        return await self._submit(Admin(work, apply, asyncio.get_running_loop().create_future()))
+
     def _get(self, topic: str, partition: int) -> tuple[Topic, Part]:
         t = self._topics.get(topic)
         if t is None:

@@ -25,7 +25,7 @@ from typing import Any, TypeVar
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka import errors as E
-from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.admin import AIOKafkaAdminClient, NewPartitions, NewTopic
 from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 from aiokafka.client import AIOKafkaClient
 
@@ -237,6 +237,24 @@ class KafkaLog(Reads, GroupOffsets):
                 raise log_error(err(message or ""))
         await self._await_visible(name, True)
         return TopicInfo(name, partitions, dict(configs or {}), replication_factor)
+
+    async def add_partitions(self, name: str, total: int) -> TopicInfo:
+        """Grow a topic to `total` partitions (CreatePartitions); Kafka never removes any."""
+        current = await self.topic(name)
+        if total <= current.partitions:
+            raise LogError(f"Topic already has {current.partitions} partitions.", status=400, error_code=40002)
+        admin = await self._ready_admin()
+        resp = await self._bounded(admin.create_partitions({name: NewPartitions(total)}))
+        for entry in resp.topic_errors:
+            if entry[0] == name and entry[1]:
+                raise log_error(E.for_code(entry[1])(entry[2] if len(entry) > 2 else ""))
+        deadline = time.monotonic() + self.timeout
+        while len((await self._cluster()).partitions_for_topic(name) or ()) < total and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
+        if self._producer is not None:  # its metadata would hold the old count for minutes
+            await self._bounded(self._producer.client.force_metadata_update())
+        self._partitioner.forget(name)
+        return TopicInfo(name, total, current.configs, current.replication_factor)
 
     async def _await_visible(self, name: str, present: bool) -> None:
         """Wait until metadata shows the topic (or its absence), so the next call sees what this one did."""

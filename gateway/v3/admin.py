@@ -138,6 +138,25 @@ async def get_topic(request: Request) -> Response:
     return json_response(topic_body(gw, url, await _topic(gw, request.path_params["topic"])))
 
 
+async def update_partitions(request: Request) -> Response:
+    """PATCH a topic: `{"partitions_count": N}` grows it to N partitions."""
+    gw, url = cluster(request)
+    body = await body_of(request)
+    if not isinstance(body, dict):
+        raise MalformedBody("Cannot deserialize value of type `UpdatePartitionCountRequest` from a non-object")
+    check_fields(body, ("partitions_count",), "io.confluent.kafkarest.entities.v3.UpdatePartitionCountRequest")
+    count = body.get("partitions_count")
+    if count is None:
+        raise Unprocessable("Payload error. partitions_count is required.", error_code=42206)
+    expect(count, int, "partitions_count", "java.lang.Integer")
+    name = request.path_params["topic"]
+    try:
+        info = await gw.log.add_partitions(name, count)
+    except TopicNotFound:
+        raise UnknownTopic() from None
+    return json_response(topic_body(gw, url, info))
+
+
 async def delete_topic(request: Request) -> Response:
     gw, _ = cluster(request)
     try:
@@ -286,6 +305,7 @@ ROUTES = [
     Route(_T, list_topics, methods=["GET"]),
     Route(_T, create_topic, methods=["POST"]),
     Route(_T + "/{topic}", get_topic, methods=["GET"]),
+    Route(_T + "/{topic}", update_partitions, methods=["PATCH"]),
     Route(_T + "/{topic}", delete_topic, methods=["DELETE"]),
     Route(_T + "/{topic}/partitions", list_partitions, methods=["GET"]),
     Route(_T + "/{topic}/partitions/{partition:int}", get_partition, methods=["GET"]),
