@@ -20,17 +20,11 @@ from gateway.log.base import LogError, PartitionNotFound, Record, TopicExists, T
 from gateway.log.kafka import KafkaLog, client_kwargs, librdkafka_config, log_error, record_error
 from gateway.log.partitioner import partition_for_key
 from tests.broker import kafka_broker  # noqa: F401
+from tests.logs import run_log
 
 
 def run(bootstrap: str, body: Callable[[KafkaLog], Awaitable[Any]], **kw: Any) -> Any:
-    async def main() -> Any:
-        log = KafkaLog(bootstrap, **{"timeout": 3.0, **kw})
-        await log.start()
-        try:
-            return await body(log)
-        finally:
-            await log.close()
-    return asyncio.run(main())
+    return run_log(lambda: KafkaLog(bootstrap, **{"timeout": 3.0, **kw}), body)
 
 
 def test_topics_create_describe_delete(kafka_broker: str) -> None:  # noqa: F811

@@ -16,17 +16,11 @@ from gateway.log.base import Appended, Record
 from gateway.log.kafka import KafkaLog
 from gateway.log.partitioner import partition_for_key
 from tests.broker import kafka_broker  # noqa: F401
+from tests.logs import run_log
 
 
 def run(bootstrap: str, body: Callable[[KafkaLog], Awaitable[Any]], **kw: Any) -> Any:
-    async def main() -> Any:
-        log = KafkaLog(bootstrap, **{"timeout": 5.0, **kw})
-        await log.start()
-        try:
-            return await body(log)
-        finally:
-            await log.close()
-    return asyncio.run(main())
+    return run_log(lambda: KafkaLog(bootstrap, **{"timeout": 5.0, **kw}), body)
 
 
 async def read_back(bootstrap: str, topic: str, want: dict[int, int]) -> dict[tuple[int, int], Any]:

@@ -12,20 +12,14 @@ from typing import Any
 
 import pytest
 
+from tests.logs import run_log
 from gateway.log.base import LogError, PartitionNotFound, Record, TopicExists, TopicNotFound
 from gateway.log.embedded import EmbeddedLog
 from gateway.log.partitioner import partition_for_key
 
 
 def run(path: Path, body: Callable[[EmbeddedLog], Awaitable[Any]], **kw: Any) -> Any:
-    async def main() -> Any:
-        log = EmbeddedLog(path, **kw)
-        await log.start()
-        try:
-            return await body(log)
-        finally:
-            await log.close()
-    return asyncio.run(main())
+    return run_log(lambda: EmbeddedLog(path, **kw), body)
 
 
 def _stored(c: sqlite3.Connection, tid: int | None = None) -> int:

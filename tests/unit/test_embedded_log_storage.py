@@ -12,6 +12,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
+from tests.logs import run_log
 from gateway.log.base import LogError, Record
 from gateway.log.embedded import EmbeddedLog, pack_headers
 
@@ -19,14 +20,7 @@ Model = list[tuple[bytes | None, bytes | None, tuple[tuple[str, Any], ...], int]
 
 
 def run(path: Path, body: Callable[[EmbeddedLog], Awaitable[Any]], **kw: Any) -> Any:
-    async def main() -> Any:
-        log = EmbeddedLog(path, **kw)
-        await log.start()
-        try:
-            return await body(log)
-        finally:
-            await log.close()
-    return asyncio.run(main())
+    return run_log(lambda: EmbeddedLog(path, **kw), body)
 
 
 def _size(key: bytes | None, value: bytes | None, headers: tuple[tuple[str, Any], ...]) -> int:
