@@ -54,6 +54,15 @@ async def body_of(request: Request, *, required: bool = True) -> Any:
     return parse_json(raw)
 
 
+async def object_body(request: Request, entity: str, fields: tuple[str, ...]) -> dict[str, Any]:
+    """A required JSON object body with only `fields`, refused in Jackson's words for REST Proxy's `entity`."""
+    body = await body_of(request)
+    if not isinstance(body, dict):
+        raise MalformedBody(f"Cannot deserialize value of type `{entity}` from a non-object")
+    check_fields(body, fields, f"io.confluent.kafkarest.entities.v3.{entity}")
+    return body
+
+
 async def _topic(gw: Gateway, name: str) -> TopicInfo:
     try:
         return await gw.log.topic(name)
@@ -97,11 +106,8 @@ async def list_topics(request: Request) -> Response:
 
 async def create_topic(request: Request) -> Response:
     gw, url = cluster(request)
-    body = await body_of(request)
-    if not isinstance(body, dict):
-        raise MalformedBody("Cannot deserialize value of type `CreateTopicRequest` from a non-object")
-    check_fields(body, ("topic_name", "partitions_count", "replication_factor", "configs", "validate_only",
-                        "replicas_assignments"), "io.confluent.kafkarest.entities.v3.CreateTopicRequest")
+    body = await object_body(request, "CreateTopicRequest", (
+        "topic_name", "partitions_count", "replication_factor", "configs", "validate_only", "replicas_assignments"))
     name = body.get("topic_name")
     if not isinstance(name, str) or not _TOPIC_NAME.fullmatch(name) or name in (".", ".."):
         raise Unprocessable("Payload error. Invalid topic name.", error_code=42206)
@@ -141,10 +147,7 @@ async def get_topic(request: Request) -> Response:
 async def update_partitions(request: Request) -> Response:
     """PATCH a topic: `{"partitions_count": N}` grows it to N partitions."""
     gw, url = cluster(request)
-    body = await body_of(request)
-    if not isinstance(body, dict):
-        raise MalformedBody("Cannot deserialize value of type `UpdatePartitionCountRequest` from a non-object")
-    check_fields(body, ("partitions_count",), "io.confluent.kafkarest.entities.v3.UpdatePartitionCountRequest")
+    body = await object_body(request, "UpdatePartitionCountRequest", ("partitions_count",))
     count = body.get("partitions_count")
     if count is None:
         raise Unprocessable("Payload error. partitions_count is required.", error_code=42206)
@@ -254,10 +257,7 @@ async def _alter(gw: Gateway, topic: str, sets: dict[str, str], deletes: list[st
 
 async def put_config(request: Request) -> Response:
     gw, _ = cluster(request)
-    body = await body_of(request)
-    if not isinstance(body, dict):
-        raise MalformedBody("Cannot deserialize value of type `UpdateTopicConfigRequest` from a non-object")
-    check_fields(body, ("value",), "io.confluent.kafkarest.entities.v3.UpdateTopicConfigRequest")
+    body = await object_body(request, "UpdateTopicConfigRequest", ("value",))
     value = body.get("value")
     await _alter(gw, request.path_params["topic"], {request.path_params["name"]: "" if value is None else str(value)},
                  [])
@@ -272,10 +272,7 @@ async def reset_config(request: Request) -> Response:
 
 async def alter_configs(request: Request) -> Response:
     gw, _ = cluster(request)
-    body = await body_of(request)
-    if not isinstance(body, dict):
-        raise MalformedBody("Cannot deserialize value of type `AlterTopicConfigBatchRequest` from a non-object")
-    check_fields(body, ("data", "validate_only"), "io.confluent.kafkarest.entities.v3.AlterTopicConfigBatchRequest")
+    body = await object_body(request, "AlterTopicConfigBatchRequest", ("data", "validate_only"))
     sets: dict[str, str] = {}
     deletes: list[str] = []
     for entry in body.get("data") or []:
