@@ -61,14 +61,29 @@ def cmd_registry(args: argparse.Namespace) -> int:
     from registry.app import create_app
 
     data_dir = Path(args.data_dir)
-    if (problem := _check_data_dir(data_dir)) is not None:
+    if not args.kafkastore_bootstrap_servers and (problem := _check_data_dir(data_dir)) is not None:
         return _fail(problem)
     sock = _bind(args.host, args.port)
     if isinstance(sock, str):
         return _fail(sock)
-    app = create_app(data_dir, max_body=args.max_body, synchronous=args.sync.upper(),
-                     api_version=args.api_version)
-    return _serve(app, sock, "schemawire registry")
+    if not args.kafkastore_bootstrap_servers:
+        app = create_app(data_dir, max_body=args.max_body, synchronous=args.sync.upper(),
+                         api_version=args.api_version)
+        return _serve(app, sock, "schemawire registry")
+    from registry.store.kafka import KafkaStore
+    from registry.store.kafka_follower import LeaderForwarding
+    try:
+        store = KafkaStore(args.kafkastore_bootstrap_servers, args.kafkastore_topic)
+    except Exception as exc:
+        sock.close()
+        return _fail(f"cannot use Kafka store {args.kafkastore_bootstrap_servers}: {exc}")
+    try:
+        app = create_app(store=store, max_body=args.max_body, api_version=args.api_version)
+        if args.kafkastore_leader_url:
+            app = LeaderForwarding(app, args.kafkastore_leader_url, store)
+        return _serve(app, sock, "schemawire registry")
+    finally:
+        store.close()
 
 
 def _kafka_options(pairs: list[str]) -> dict[str, str] | str:
@@ -303,7 +318,16 @@ def build_parser() -> argparse.ArgumentParser:
                             "as header framing needs [SCHEMAWIRE_API_VERSION]")
         return p
 
-    service("registry", "run the Schema Registry", 8081).set_defaults(func=cmd_registry)
+    registry = service("registry", "run the Schema Registry", 8081)
+    registry.set_defaults(func=cmd_registry)
+    registry.add_argument("--kafkastore-bootstrap-servers", default=_env("KAFKASTORE_BOOTSTRAP_SERVERS", ""),
+                          help="keep the registry in Kafka (Confluent's _schemas format) instead of SQLite "
+                               "[SCHEMAWIRE_KAFKASTORE_BOOTSTRAP_SERVERS]")
+    registry.add_argument("--kafkastore-topic", default=_env("KAFKASTORE_TOPIC", "_schemas"),
+                          help="the compacted store topic [SCHEMAWIRE_KAFKASTORE_TOPIC]")
+    registry.add_argument("--kafkastore-leader-url", default=_env("KAFKASTORE_LEADER_URL", ""),
+                          help="run as a follower: serve reads from the topic, forward writes to this leader "
+                               "[SCHEMAWIRE_KAFKASTORE_LEADER_URL]")
     gateway = service("gateway", "run the REST produce gateway", 8082)
     gateway.set_defaults(func=cmd_gateway, data_dir=None)
     _gateway_flags(gateway)
