@@ -156,6 +156,8 @@ class KafkaStore:
             return
         with contextlib.suppress(Exception):
             self._run(self._stop(), 10)
+        with contextlib.suppress(Exception):  # what a broker that is away left hanging
+            self._run(_cancel_all(), 5)
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(10)
         if not self._thread.is_alive():
@@ -201,7 +203,10 @@ class KafkaStore:
             raws = [(m.offset, m.key, m.value, m.timestamp) for m in batches.get(self._tp, ())]
             if raws:
                 end = raws[-1][0] + 1
-                self._caller_loop.call_soon_threadsafe(self._deliver, raws, end)
+                try:
+                    self._caller_loop.call_soon_threadsafe(self._deliver, raws, end)
+                except RuntimeError:  # the server's loop is closed: nobody left to follow for
+                    return
 
     def _deliver(self, raws: list[Raw], end: int) -> None:
         """On the caller's loop: after any write() in progress returned, so its offsets are known."""
@@ -232,3 +237,10 @@ class KafkaStore:
     async def _end_offset(self) -> int:
         assert self._consumer is not None
         return (await self._consumer.end_offsets([self._tp]))[self._tp]
+
+
+async def _cancel_all() -> None:
+    tasks = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+    for t in tasks:
+        t.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)

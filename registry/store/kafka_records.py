@@ -180,6 +180,7 @@ class ConfluentCodec:
         subject, version = k.get("subject"), k.get("version")
         if not isinstance(subject, str) or not isinstance(version, int):
             return []
+        subject = subj.normalize(subject)  # `:.:name` is `name`, as Confluent reads it
         if v is None:
             return [VersionRemoved(subject, version)]
         id_, text = v.get("id"), v.get("schema")
