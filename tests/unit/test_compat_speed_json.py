@@ -133,3 +133,26 @@ def test_references_to_different_targets_are_not_alike() -> None:
         ("MAX_LENGTH_INCREASED", "#/properties/a/maxLength"),
         ("MAX_LENGTH_INCREASED", "#/properties/b/maxLength"),
     ]
+
+
+def test_nothing_of_a_dropped_candidate_is_kept() -> None:
+    """Kept results hang off tokens, weakly keyed by the other side: a candidate that is no
+    longer referenced leaves no token and no kept pair behind."""
+    import gc
+
+    from registry.compat.json_schema import identity
+
+    stored = _parse(SCHEMAS[1])
+    root = load_tree(stored)
+    check_json(_parse(SCHEMAS[0]), stored, reader_label="new", writer_label="old")
+    gc.collect()
+    before = len(identity._TABLE)
+    for n in range(5):
+        candidate = _parse({**SCHEMAS[1], "description": f"candidate {n}"})
+        check_json(candidate, stored, reader_label="new", writer_label="old")
+        check_json(stored, candidate, reader_label="old", writer_label="new")
+        assert len(identity._TABLE) > before
+        del candidate
+    gc.collect()
+    assert len(identity._TABLE) <= before
+    assert not root._fp.pairs

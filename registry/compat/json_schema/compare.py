@@ -13,6 +13,7 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from registry.compat.json_schema.identity import keep_pair, pair_diffs
 from registry.compat.json_schema.matching import best_matching
 from registry.compat.json_schema.model import Node, structural_key
 
@@ -83,11 +84,13 @@ def compare(ctx: Context, original: Node | None, update: Node | None) -> None:
     shared = ctx.shared
     cached = shared.memo.get(key)
     if cached is None:
-        token = o._fp
-        if token is not None and token is u._fp:  # alike subtrees: see identity.py
-            cached = token.diffs
-        else:
+        token, other = o._fp, u._fp  # kept results for alike subtrees and pairs: see identity.py
+        if token is None or other is None:
             token = None
+        elif token is other:
+            cached = token.diffs.get(shared.compatible)
+        else:
+            cached = pair_diffs(token, other, shared.compatible)
     if cached is None:
         if key in shared.in_progress:
             seeded = shared.seed.get(key)
@@ -105,8 +108,12 @@ def compare(ctx: Context, original: Node | None, update: Node | None) -> None:
             cached = inner.diffs
             shared.memo[key] = cached
             shared.keep.extend((o, u))
-            if token is not None:
-                token.diffs = tuple(cached)
+            if token is None:
+                pass
+            elif token is other:
+                token.diffs[shared.compatible] = tuple(cached)
+            else:
+                keep_pair(token, other, shared.compatible, tuple(cached))
     ctx.diffs.extend((kind, ctx.path + rel) for kind, rel in cached)
 
 

@@ -9,7 +9,9 @@ children with the same tokens, and, for a `$ref`, the same reference text and a 
 the same token. The difference walk then does exactly the same thing on any such pair, so
 `compare(a, b)` is the same for every pair of nodes sharing a token; the first walk's result
 is kept on the token (`Token.diffs`, relative paths, never changed afterwards) and reused by
-every later comparison, in any tree that shares the token.
+every later comparison, in any tree that shares the token. It is kept per compatibility
+policy: which nested differences count as compatible steers the walk through combined and
+`not` schemas, so the same pair may report differently under STRICT and LENIENT.
 
 Only nodes whose expansion through `$ref`s is finite (no cycle below them) get a token: the
 walk of such a pair never meets a pair still in progress, so its result is exact, not the
@@ -20,6 +22,12 @@ exactly leaves the node, and every node above it, without a token: those are wal
 Tokens are interned in a weak table keyed by the node's signature (its values spelled exactly,
 children by their token's id), so equal subtrees of different schemas share one token, and a
 token lives exactly as long as some loaded tree uses it.
+
+By the same argument the comparison of two different tokens is the same for every pair of
+nodes carrying them: a stored version's changed property meets the same unchanged property
+of every candidate. Such a result is kept on the original's token, weakly keyed by the
+update's (`pair_diffs`), so it goes when either token does: kept results cost memory only
+while both schemas are loaded.
 """
 
 from __future__ import annotations
@@ -35,22 +43,43 @@ from registry.compat.json_schema.model import MISSING, Node
 from serde.schemas.json_schema import JsonNumber
 
 
-class Token:
-    """Shared by every node with one signature; `diffs` is their walk's result once known."""
+Diffs = tuple[tuple[str, tuple[str, ...]], ...]
 
-    __slots__ = ("diffs", "__weakref__")
+
+class Token:
+    """Shared by every node with one signature; `diffs[compatible set]` is their walk's result,
+    `pairs[other token][compatible set]` the result against nodes with that other token."""
+
+    __slots__ = ("diffs", "pairs", "__weakref__")
 
     def __init__(self) -> None:
-        self.diffs: tuple[tuple[str, tuple[str, ...]], ...] | None = None
+        self.diffs: dict[frozenset[str], Diffs] = {}
+        self.pairs: weakref.WeakKeyDictionary[Token, dict[frozenset[str], Diffs]] | None = None
 
 
 _TABLE: weakref.WeakValueDictionary[str, Token] = weakref.WeakValueDictionary()
 _LOCK = threading.Lock()
+
+
+def pair_diffs(original: Token, update: Token, compatible: frozenset[str]) -> Diffs | None:
+    """The kept result of comparing nodes with these two (different) tokens, if any."""
+    pairs = original.pairs
+    if pairs is None:
+        return None
+    found = pairs.get(update)
+    return None if found is None else found.get(compatible)
+
+
+def keep_pair(original: Token, update: Token, compatible: frozenset[str], diffs: Diffs) -> None:
+    with _LOCK:
+        if original.pairs is None:
+            original.pairs = weakref.WeakKeyDictionary()
+        original.pairs.setdefault(update, {})[compatible] = diffs
 # Every attribute the walk may read, with its default (left out of a signature when the value
 # is that default exactly: same type, equal); the reference machinery is spelled separately.
 _FIELDS = tuple(
     (f.name, f.default if f.default_factory is dataclasses.MISSING else f.default_factory())
-    for f in fields(Node) if f.name not in ("resolve", "_target", "_key", "_fp")
+    for f in fields(Node) if f.name not in ("resolve", "_target", "_key", "_fp", "_props")
 )
 
 

@@ -82,6 +82,7 @@ class Node:
     _target: "Node | None" = None
     _key: "str | None" = None
     _fp: Any = None  # identity.Token once settled: shared by nodes that compare alike
+    _props: Any = None  # objects.Properties, made when the walk first compares the properties
 
     @property
     def target(self) -> "Node":
@@ -125,6 +126,7 @@ def merge(base: Node, extra: Node) -> Node:
         schema_dependencies=dict(base.schema_dependencies),
         item_schemas=None if base.item_schemas is None else list(base.item_schemas),
         _fp=None,
+        _props=None,
     )
     for name in _SCALAR_FIELDS:
         val = getattr(extra, name)
@@ -154,7 +156,7 @@ def same_class(a: Node, b: Node) -> bool:
     return a.kind == b.kind
 
 
-_SKIP = frozenset({"kind", "resolve", "_target", "_key", "_fp", "ref"})
+_SKIP = frozenset({"kind", "resolve", "_target", "_key", "_fp", "_props", "ref"})
 _DEFAULTS = {
     f.name: (f.default if f.default_factory is dataclasses.MISSING else f.default_factory())
     for f in fields(Node) if f.name not in _SKIP

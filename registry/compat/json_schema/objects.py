@@ -9,8 +9,10 @@ pattern or unevaluated members) the member must fit that schema.
 from __future__ import annotations
 
 import re
+from itertools import compress
+from operator import is_not
 
-from registry.compat.json_schema.compare import Context, compare, limit
+from registry.compat.json_schema.compare import Context, SharedState, compare, deref, limit
 from registry.compat.json_schema.model import Node
 
 
@@ -78,21 +80,84 @@ def _required(ctx: Context, o: Node, u: Node) -> None:
 
 
 def _properties(ctx: Context, o: Node, u: Node) -> None:
-    """Old names in order, then the new ones; a pair of alike nodes known to differ in nothing
-    (identity.py) is skipped without building a context for it."""
+    """Old names in order, then the new ones. When both sides have the same names, only the
+    positions whose `quiet` entries differ are compared: the others are alike pairs known
+    to differ in nothing (identity.py), which `compare` would answer with no differences."""
     olds, news = o.properties, u.properties
+    if olds and len(olds) == len(news) and o is not u:  # (a node's own entries all match)
+        mine, theirs = Properties.of(o), Properties.of(u)
+        if mine.names == theirs.names:
+            compatible = ctx.shared.compatible
+            quiet = mine.quiet(compatible)
+            for i in compress(range(len(quiet)), map(is_not, quiet, theirs.quiet(compatible))):
+                compare(ctx.at(mine.names[i]), mine.nodes[i], theirs.nodes[i])
+            return
     for name, old in olds.items():
         new = news.get(name)
         if new is None:
             _property_removed(ctx.at(name), old, u, name)
-            continue
-        token = old._fp
-        if token is not None and token is new._fp and token.diffs == ():
-            continue
-        compare(ctx.at(name), old, new)
+        else:
+            compare(ctx.at(name), old, new)
     for name, new in news.items():
         if name not in olds:
             _property_added(ctx.at(name), new, o, u, name)
+
+
+class Properties:
+    """An object node's properties as parallel tuples, kept on the node (trees never change).
+
+    `quiet(compatible)` holds, per property, the token of the node `compare` would look at
+    (after `$ref`s) when that token's own comparison is known to find nothing under this
+    compatible set, and otherwise an object of its own that matches nothing in another
+    node's entries.
+    """
+
+    __slots__ = ("names", "nodes", "_quiet")
+
+    def __init__(self, node: Node) -> None:
+        self.names = tuple(node.properties)
+        self.nodes = tuple(node.properties.values())
+        self._quiet: dict[frozenset[str], tuple[object, ...]] = {}
+
+    @classmethod
+    def of(cls, node: Node) -> "Properties":
+        found = node._props
+        if found is None:
+            found = node._props = cls(node)
+        return found
+
+    def quiet(self, compatible: frozenset[str]) -> tuple[object, ...]:
+        found = self._quiet.get(compatible)
+        if found is not None:
+            return found
+        entries: list[object] = []
+        complete = True
+        for node in self.nodes:
+            target = deref(node)
+            token = target._fp
+            diffs = None if token is None else token.diffs.get(compatible)
+            if token is not None and diffs is None:
+                diffs = _learn(target, compatible)
+                complete = complete and diffs is not None
+            entries.append(token if diffs == () else object())
+        found = tuple(entries)
+        if complete:
+            self._quiet[compatible] = found
+        return found
+
+
+def _learn(node: Node, compatible: frozenset[str]) -> tuple | None:
+    """What comparing `node` with an alike node finds: compare it with itself, on its own.
+
+    A node with a token has no cycle below it, so this walk is exact and, like every walk of
+    an alike pair, records its result on the token. None when the walk fails (too deep, or a
+    value it cannot compare): the real comparison will meet that failure where it belongs.
+    """
+    try:
+        compare(Context(SharedState(compatible, {})), node, node)
+    except Exception:  # noqa: BLE001 - see above; nothing is recorded for a failed walk
+        return None
+    return node._fp.diffs.get(compatible)
 
 
 def _property_removed(ctx: Context, old: Node | None, u: Node, name: str) -> None:
