@@ -43,6 +43,11 @@ SCHEMAS = [
     '{"type": "object", "properties": {"a": {"type": "string"}, "b": {"multipleOf": 1e400, "maxContains": 1e400}}}',
     '{"type": "object", "properties": {"a": {"type": "string"}, "b": {"multipleOf": 1.0E400}}}',
     {"type": "object", "properties": {"a": {"type": "string"}, "b": {"type": "integer", "maximum": 10**400}}},
+    # the `not` pair below reports NOT_TYPE_EXTENDED under STRICT but NOT_TYPE_NARROWED under LENIENT
+    {"type": "object", "properties": {"a": {"not": {"type": "object", "properties": {"x": {"type": "string"}},
+                                                    "additionalProperties": False}}, "b": {"type": "integer"}}},
+    {"type": "object", "properties": {"a": {"not": {"type": "object", "properties": {
+        "x": {"type": "string"}, "y": {"type": "string"}}, "additionalProperties": False}}, "b": {"type": "integer"}}},
 ]
 
 
@@ -156,3 +161,11 @@ def test_nothing_of_a_dropped_candidate_is_kept() -> None:
     gc.collect()
     assert len(identity._TABLE) <= before
     assert not root._fp.pairs
+
+
+def test_kept_results_depend_on_the_policy() -> None:
+    """The same pair walks differently under STRICT and LENIENT, so results are kept per policy."""
+    old, new = _parse(SCHEMAS[-2]), _parse(SCHEMAS[-1])
+    assert diff(old, new, policy="STRICT") == [("NOT_TYPE_EXTENDED", "#/properties/a/not")]
+    assert diff(old, new, policy="LENIENT") == [("NOT_TYPE_NARROWED", "#/properties/a/not")]
+    assert diff(old, new, policy="STRICT") == [("NOT_TYPE_EXTENDED", "#/properties/a/not")]
