@@ -22,6 +22,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from itertools import compress
+from operator import ne
 from types import MappingProxyType
 from typing import Any
 
@@ -143,11 +145,12 @@ class _Type:
 
 @dataclass(frozen=True)
 class _Scope:
-    """The messages (by name: written position, proto) and enums declared in a file or message."""
+    """The messages (by name: written position, proto) and enums (by name: constant names by
+    number) declared in a file or message."""
 
     messages: dict[str, tuple[int, d.DescriptorProto]]
     message_names: tuple[str, ...]  # sorted
-    enums: dict[str, d.EnumDescriptorProto]
+    enums: dict[str, dict[int, str]]
     enum_names: tuple[str, ...]  # sorted
 
     @classmethod
@@ -156,7 +159,7 @@ class _Scope:
         for m in messages:  # map entries are not written, so they take no position
             if not m.options.map_entry:
                 index[m.name] = (len(index), m)
-        by_name = {e.name: e for e in enums}
+        by_name = {e.name: {v.number: v.name for v in e.value} for e in enums}
         return cls(index, tuple(sorted(index)), by_name, tuple(sorted(by_name)))
 
 
@@ -164,7 +167,7 @@ class _Scope:
 class _Message:
     """A message's fields by number, which oneof each belongs to, its oneofs, and per field
     the resolved type, the label as written and a key that is equal only for fields that
-    compare without a difference (None when the field's type needs a closer look)."""
+    compare without a difference."""
 
     proto: d.DescriptorProto
     by_tag: dict[int, d.FieldDescriptorProto]
@@ -174,7 +177,8 @@ class _Message:
     proto3: bool
     types: dict[int, _Type]
     labels: dict[int, int | None]
-    keys: dict[int, tuple[Any, ...] | None]
+    keys: tuple[object, ...]  # in tag order
+    key_of: dict[int, object]
     scope: _Scope
 
     @classmethod
@@ -194,9 +198,12 @@ class _Message:
             t = types[tag] = _field_type(table, f)
             label = labels[tag] = _label(f, tag_oneof, proto3, t)
             spelled = _spell(t, table)
-            keys[tag] = None if spelled is None else (f.name, spelled, label, tag_oneof.get(tag))
-        return cls(m, by_tag, tuple(sorted(by_tag)), tag_oneof, oneofs, proto3, types, labels, keys,
-                   _Scope.of(m.nested_type, m.enum_type))
+            # equal keys: same name, type, label and oneof, so no difference (see _spell);
+            # a field whose type needs a closer look gets an object equal to nothing else
+            keys[tag] = object() if spelled is None else (f.name, spelled, label, tag_oneof.get(tag))
+        tags = tuple(sorted(by_tag))
+        return cls(m, by_tag, tags, tag_oneof, oneofs, proto3, types, labels,
+                   tuple(keys[tag] for tag in tags), keys, _Scope.of(m.nested_type, m.enum_type))
 
 
 class _Index:
@@ -338,9 +345,7 @@ def _compare_types(ctx: _Context, o: _Scope, u: _Scope, o_prefix: str, u_prefix:
             ctx.path.pop()
 
 
-def _compare_enum(ctx: _Context, o: d.EnumDescriptorProto, u: d.EnumDescriptorProto) -> None:
-    o_by = {v.number: v.name for v in o.value}
-    u_by = {v.number: v.name for v in u.value}
+def _compare_enum(ctx: _Context, o_by: dict[int, str], u_by: dict[int, str]) -> None:
     if o_by == u_by:
         return
     for number in sorted(set(o_by) | set(u_by)):
@@ -393,12 +398,13 @@ def _compare_oneofs(ctx: _Context, o: _Message, u: _Message) -> set[str]:
 
 def _compare_fields(ctx: _Context, o: _Message, u: _Message) -> None:
     deleted = _compare_oneofs(ctx, o, u) if o.oneofs or u.oneofs else set()
-    o_keys, u_keys = o.keys, u.keys
-    tags = o.tags if o.tags == u.tags else sorted(set(o.tags) | set(u.tags))
+    if o.tags == u.tags:  # same numbers: skip each field whose key is the same on both sides
+        tags: Sequence[int] = list(compress(o.tags, map(ne, o.keys, u.keys)))
+    else:
+        o_key, u_key = o.key_of, u.key_of
+        tags = [tag for tag in sorted(set(o.tags) | set(u.tags))
+                if tag not in o_key or o_key[tag] != u_key.get(tag)]
     for tag in tags:
-        key = o_keys.get(tag)
-        if key is not None and key == u_keys.get(tag):
-            continue  # same name, type, label and oneof: no difference (see _spell)
         of, uf = o.by_tag.get(tag), u.by_tag.get(tag)
         o_one, u_one = o.tag_oneof.get(tag), u.tag_oneof.get(tag)
         if uf is None:

@@ -120,15 +120,19 @@ def written_hints(fdp: descriptor_pb2.FileDescriptorProto, text: str) -> TypeHin
     option_names: dict[tuple[int, ...], str] = {}
     defaults: dict[tuple[int, ...], str] = {}
     repeated: set[tuple[int, ...]] = set()
-    # (path, span) of every location, read out of the descriptor once
-    locations = [(tuple(loc.path), tuple(loc.span)) for loc in fdp.source_code_info.location]
+    # (path, span) of every location, read out of the descriptor once (slicing is the fast read)
+    locations = [(tuple(loc.path[:]), tuple(loc.span[:])) for loc in fdp.source_code_info.location]
+    done: set[tuple[int, ...]] = set()  # paths of the locations handled so far
     for path, span in locations:
-        for k in range(len(path) - 1):  # every ancestor learns the order of its children
-            ancestor = children.setdefault(path[:k], {})
-            if path[k] not in ancestor:
-                ancestor[path[k]] = None
+        parent = path[:-1]
+        if parent not in done:  # (else handling the parent taught every ancestor already)
+            for k in range(len(path) - 1):  # every ancestor learns the order of its children
+                ancestor = children.setdefault(path[:k], {})
+                if path[k] not in ancestor:
+                    ancestor[path[k]] = None
+        done.add(path)
         if path:
-            seen = children.setdefault(path[:-1], {})
+            seen = children.setdefault(parent, {})
             if path[-1] not in seen:
                 seen[path[-1]] = None
                 if path[-1] >= 1000:  # extension numbers of options messages
@@ -144,7 +148,7 @@ def written_hints(fdp: descriptor_pb2.FileDescriptorProto, text: str) -> TypeHin
                 if field_no == path[-2]:
                     idxs.append(path[-1])
                     break
-        elif len(path) > 3 and _is_range_statement(path[:-2]) and path[-1] in (1, 2):
+        elif len(path) > 3 and path[-1] in (1, 2) and _is_range_statement(path[:-2]):
             bounds.setdefault(path[:-1], []).append(list(span))
         if path == (12,):
             syntax_written = True
@@ -244,7 +248,7 @@ def _is_enum_path(path: tuple[int, ...]) -> bool:
 
 def _is_range_statement(path: tuple[int, ...]) -> bool:
     """A `reserved`/`extensions` statement: message (…, 9|10|5) or enum (…, 4|5)."""
-    if not path:
+    if not path or path[-1] not in (9, 10, 5, 4):
         return False
     container, field_no = path[:-1], path[-1]
     return ((field_no in (9, 10, 5) and _is_message_path(container))
