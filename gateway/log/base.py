@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)  # made once per record: a frozen dataclass costs 4x to build
 class Record:
     """A record to append; key and value are already serialized bytes (None is a Kafka null)."""
 
@@ -21,7 +21,7 @@ class Record:
     partition: int | None = None  # None: murmur2 of the key, or spread when keyless
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)  # made once per record: a frozen dataclass costs 4x to build
 class StoredRecord:
     topic: str
     partition: int
@@ -32,7 +32,7 @@ class StoredRecord:
     timestamp: int
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)  # made once per record: a frozen dataclass costs 4x to build
 class Appended:
     """The outcome for one appended record, in request order: an offset or a per-record error."""
 
