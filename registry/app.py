@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import functools
 from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -92,8 +91,7 @@ def create_app(
         app.state.max_body = max_body
         follow = getattr(the_store, "follow", None)
         if follow is not None:  # a shared store (KafkaStore): replay other nodes' writes into the view
-            from registry.store.kafka_follower import apply_replicated
-            follow(functools.partial(apply_replicated, app.state.registry), asyncio.get_running_loop())
+            follow(app.state.registry.apply, asyncio.get_running_loop())
         # one thread for the slow, cacheable part of registering and checking (Registry.warm)
         app.state.warmer = ThreadPoolExecutor(1, thread_name_prefix="registry-warm")
         try:

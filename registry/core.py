@@ -93,12 +93,21 @@ class Registry(Settings, Comparing):
             self.store.write(records)
         except Exception as exc:  # the store is the truth: nothing is applied unless it is durable
             raise errors.store_error(f"Error while writing to the store: {exc}") from None
+        self.apply(records)
+
+    def apply(self, records: list[Record]) -> None:
+        """Apply durable records to the view: this node's after a write, or another node's read
+        back from a shared store. A hard delete may free an id that IMPORT then gives to another
+        schema, so everything remembered by id goes with it."""
+        stale = False
         for r in records:
+            stale = stale or isinstance(r, VersionRemoved) or (
+                isinstance(r, SchemaRecord) and self.state.contexts.get(r.context) is not None
+                and self.state.contexts[r.context].schemas.get(r.id, r) != r)
             self.state.apply(r)
-            if isinstance(r, VersionRemoved):  # its id may go, and IMPORT may give it to another schema
-                self._by_id_bytes.clear()
-                self._parsed.clear()
-                self._equivalences.clear()
+        if stale:
+            for cache in (self._by_id_bytes, self._parsed, self._equivalences, self._verdicts, self._candidates):
+                cache.clear()
 
     def _plugin(self, schema_type: str) -> TypePlugin:
         plugin = self.types.get(schema_type)

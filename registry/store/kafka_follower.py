@@ -1,7 +1,7 @@
 """Several registry nodes on one `_schemas` topic: one leader writes, followers replay and forward.
 
 The leader is static: a node started with a leader URL is a follower. It serves reads from
-its view, replayed by the KafkaStore's tail (`apply_replicated`), and forwards every write
+its view, replayed by the KafkaStore's tail into `Registry.apply`, and forwards every write
 (register, delete, config and mode changes) to the leader over HTTP, as Confluent's
 followers do. Lookups (POST /subjects/{s}) and compatibility checks stay local, as in
 Confluent. After a forwarded write succeeded the follower waits (bounded) until its tail
@@ -17,29 +17,10 @@ from typing import Any
 import httpx
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from registry.store.base import Record, SchemaRecord, VersionRemoved
-
 # POST .../subjects/{subject}/versions registers; other POSTs (lookup, compatibility) only read
 REGISTER = re.compile(r"^(/contexts/[^/]+)?/subjects/[^/]+/versions/?$")
 HOP_HEADERS = {"host", "content-length", "connection", "keep-alive", "transfer-encoding", "upgrade",
                "te", "trailer", "proxy-authorization", "proxy-authenticate"}
-
-
-def apply_replicated(registry: Any, records: list[Record]) -> None:
-    """Apply another node's records to `registry`'s view, dropping what they may make stale,
-    as `Registry._write` does for its own (a hard delete may free an id for IMPORT)."""
-    stale = False
-    for r in records:
-        if isinstance(r, VersionRemoved):
-            stale = True
-        elif isinstance(r, SchemaRecord):
-            old = registry.state.contexts.get(r.context)
-            if old is not None and r.id in old.schemas and old.schemas[r.id] != r:
-                stale = True
-        registry.state.apply(r)
-    if stale:
-        for cache in ("_by_id_bytes", "_parsed", "_equivalences", "_verdicts"):
-            getattr(registry, cache, {}).clear()
 
 
 def is_write(method: str, path: str) -> bool:
