@@ -108,11 +108,9 @@ def compare(ctx: Context, original: Node | None, update: Node | None) -> None:
             cached = inner.diffs
             shared.memo[key] = cached
             shared.keep.extend((o, u))
-            if token is None:
-                pass
-            elif token is other:
+            if token is not None and token is other:
                 token.diffs[shared.compatible] = tuple(cached)
-            else:
+            elif token is not None:
                 keep_pair(token, other, shared.compatible, tuple(cached))
     ctx.diffs.extend((kind, ctx.path + rel) for kind, rel in cached)
 

@@ -42,7 +42,6 @@ from typing import Any
 from registry.compat.json_schema.model import MISSING, Node
 from serde.schemas.json_schema import JsonNumber
 
-
 Diffs = tuple[tuple[str, tuple[str, ...]], ...]
 
 
@@ -59,6 +58,12 @@ class Token:
 
 _TABLE: weakref.WeakValueDictionary[str, Token] = weakref.WeakValueDictionary()
 _LOCK = threading.Lock()
+# Every attribute the walk may read, with its default (left out of a signature when the value
+# is that default exactly: same type, equal); the reference machinery is spelled separately.
+_FIELDS = tuple(
+    (f.name, f.default if f.default_factory is dataclasses.MISSING else f.default_factory())
+    for f in fields(Node) if f.name not in ("resolve", "_target", "_key", "_fp", "_props")
+)
 
 
 def pair_diffs(original: Token, update: Token, compatible: frozenset[str]) -> Diffs | None:
@@ -75,12 +80,6 @@ def keep_pair(original: Token, update: Token, compatible: frozenset[str], diffs:
         if original.pairs is None:
             original.pairs = weakref.WeakKeyDictionary()
         original.pairs.setdefault(update, {})[compatible] = diffs
-# Every attribute the walk may read, with its default (left out of a signature when the value
-# is that default exactly: same type, equal); the reference machinery is spelled separately.
-_FIELDS = tuple(
-    (f.name, f.default if f.default_factory is dataclasses.MISSING else f.default_factory())
-    for f in fields(Node) if f.name not in ("resolve", "_target", "_key", "_fp", "_props")
-)
 
 
 def fingerprint_all(order: list[Node], edges: dict[int, list[Node]]) -> None:
