@@ -33,7 +33,6 @@ while both schemas are loaded.
 from __future__ import annotations
 
 import dataclasses
-import json
 import threading
 import weakref
 from dataclasses import fields
@@ -144,7 +143,7 @@ def _exact(value: Any) -> str | None:
     if kind is bool:
         return "T" if value else "F"
     if kind is str:
-        return json.dumps(value)
+        return repr(value)  # round-trips, so distinct strings never spell alike
     if kind is int:
         return f"i{value!r}"
     if kind is float:
@@ -165,7 +164,7 @@ def _exact(value: Any) -> str | None:
             text = _exact(v)
             if type(k) is not str or text is None:
                 return None
-            items.append(json.dumps(k) + ":" + text)
+            items.append(repr(k) + ":" + text)
         return "{" + ",".join(items) + "}"
     if kind is set or kind is frozenset:
         items = [_exact(v) for v in value]

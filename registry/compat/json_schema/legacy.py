@@ -91,20 +91,20 @@ class LegacyLoader:
                 found.append(combined("anyOf", [self._typed(t, value, base, consumed) for t in kinds]))
             elif isinstance(kinds, str):
                 found.append(self._typed(kinds, value, base, consumed))
-        rest = {k: v for k, v in value.items() if k not in consumed}
-        if any(k in rest for k in self.array_keys):
+        rest = value.keys() - consumed
+        if not rest.isdisjoint(self.array_keys):
             found.append(self._array(value, base))
             consumed.update(self.array_keys)
-        if any(k in rest for k in self.object_keys):
+        if not rest.isdisjoint(self.object_keys):
             found.append(self._object(value, base))
             consumed.update(self.object_keys)
-        if any(k in rest for k in _NUMBER):
+        if not rest.isdisjoint(_NUMBER):
             found.append(self._number(value))
             consumed.update(_NUMBER)
-        if any(k in rest for k in _STRING):
+        if not rest.isdisjoint(_STRING):
             found.append(self._string(value))
             consumed.update(_STRING)
-        if self.draft not in (DRAFT4, "draft6") and any(k in rest for k in ("if", "then", "else")):
+        if self.draft not in (DRAFT4, "draft6") and not rest.isdisjoint(("if", "then", "else")):
             found.append(Node("conditional"))
             consumed.update(("if", "then", "else"))
         return found, consumed
