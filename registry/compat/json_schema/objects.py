@@ -13,7 +13,7 @@ from itertools import compress
 from operator import is_not
 
 from registry.compat.json_schema.compare import Context, SharedState, compare, deref, limit
-from registry.compat.json_schema.model import Node
+from registry.compat.json_schema.model import Node, children
 
 
 def _pattern_matches(pattern: str, name: str) -> bool:
@@ -141,18 +141,25 @@ class Properties:
                 complete = complete and diffs is not None
             entries.append(token if diffs == () else object())
         found = tuple(entries)
-        if complete:
+        if complete:  # else made again next time, when more may be known
             self._quiet[compatible] = found
         return found
 
 
 def _learn(node: Node, compatible: frozenset[str]) -> tuple | None:
-    """What comparing `node` with an alike node finds: compare it with itself, on its own.
+    """What comparing `node` with an alike node finds, when that is quick to learn.
 
-    A node with a token has no cycle below it, so this walk is exact and, like every walk of
-    an alike pair, records its result on the token. None when the walk fails (too deep, or a
-    value it cannot compare): the real comparison will meet that failure where it belongs.
+    A node with a token has no cycle below it, so comparing it with itself, on its own, is
+    exact and, like every walk of an alike pair, records its result on the token. Only done
+    when everything directly inside is known already (a new property of a candidate, say),
+    so this walk stays shallow; deeper unknowns are learnt by the comparisons that meet
+    them. None when not learnt (or the walk fails: the real comparison meets that failure
+    where it belongs).
     """
+    for child in children(node):
+        token = deref(child)._fp
+        if token is None or compatible not in token.diffs:
+            return None
     try:
         compare(Context(SharedState(compatible, {})), node, node)
     except Exception:  # noqa: BLE001 - see above; nothing is recorded for a failed walk
