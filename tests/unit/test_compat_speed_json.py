@@ -169,3 +169,19 @@ def test_kept_results_depend_on_the_policy() -> None:
     assert diff(old, new, policy="STRICT") == [("NOT_TYPE_EXTENDED", "#/properties/a/not")]
     assert diff(old, new, policy="LENIENT") == [("NOT_TYPE_NARROWED", "#/properties/a/not")]
     assert diff(old, new, policy="STRICT") == [("NOT_TYPE_EXTENDED", "#/properties/a/not")]
+
+
+def test_kept_pair_results_are_bounded() -> None:
+    """Two whole schemas' pair is not kept, and a token keeps at most PAIRS_PER_TOKEN others."""
+    from registry.compat.json_schema import identity
+
+    stored = _parse({"type": "object", "properties": {"a": {"type": "string", "description": "stored"}}})
+    stored_a = load_tree(stored).properties["a"]
+    candidates = [_parse({"type": "object", "properties": {"a": {"type": "string", "description": f"c{n}"}}})
+                  for n in range(identity.PAIRS_PER_TOKEN + 8)]
+    for candidate in candidates:
+        assert diff(stored, candidate) == [("DESCRIPTION_CHANGED", "#/properties/a")]
+    assert not load_tree(stored)._fp.pairs
+    assert len(stored_a._fp.pairs) == identity.PAIRS_PER_TOKEN
+    for candidate in candidates:  # the same answers once some results have gone
+        assert diff(stored, candidate) == [("DESCRIPTION_CHANGED", "#/properties/a")]

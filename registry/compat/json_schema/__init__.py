@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from registry.compat.base import Incompatibility
-from registry.compat.json_schema.compare import Context, SharedState, compare
+from registry.compat.json_schema.compare import Context, SharedState, compare, deref
 from registry.compat.json_schema.deep import run_deep
 from registry.compat.json_schema.identity import fingerprint_all
 from registry.compat.json_schema.legacy import LegacyLoader
@@ -126,9 +126,10 @@ def _tree(schema: Any) -> Node:
 def _diff(original: Any, update: Any, compatible: frozenset[str]) -> list[tuple[str, str]]:
     old_tree = _tree(original)
     new_tree = _tree(update)
+    top = (id(deref(old_tree)), id(deref(new_tree)))
     seed: dict[tuple[int, int], list] = {}
     for _ in range(_MAX_PASSES):
-        shared = SharedState(compatible, seed)
+        shared = SharedState(compatible, seed, top)
         ctx = Context(shared)
         compare(ctx, old_tree, new_tree)
         failing = {

@@ -24,8 +24,10 @@ Diff = tuple[str, Path]
 class SharedState:
     """State shared by every context of one pass: memo, pairs in progress, fed-back failures."""
 
-    def __init__(self, compatible: frozenset[str], seed: dict[tuple[int, int], list[Diff]]) -> None:
+    def __init__(self, compatible: frozenset[str], seed: dict[tuple[int, int], list[Diff]],
+                 top: tuple[int, int] | None = None) -> None:
         self.compatible = compatible
+        self.top = top  # the two whole schemas' pair, whose result is not worth keeping
         self.memo: dict[tuple[int, int], list[Diff]] = {}
         self.keep: list[Node] = []  # keeps ids in the memo valid for the pass
         self.in_progress: set[tuple[int, int]] = set()
@@ -110,7 +112,7 @@ def compare(ctx: Context, original: Node | None, update: Node | None) -> None:
             shared.keep.extend((o, u))
             if token is not None and token is other:
                 token.diffs[shared.compatible] = tuple(cached)
-            elif token is not None:
+            elif token is not None and key != shared.top:
                 keep_pair(token, other, shared.compatible, tuple(cached))
     ctx.diffs.extend((kind, ctx.path + rel) for kind, rel in cached)
 

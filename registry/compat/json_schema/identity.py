@@ -27,7 +27,8 @@ By the same argument the comparison of two different tokens is the same for ever
 nodes carrying them: a stored version's changed property meets the same unchanged property
 of every candidate. Such a result is kept on the original's token, weakly keyed by the
 update's (`pair_diffs`), so it goes when either token does: kept results cost memory only
-while both schemas are loaded.
+while both schemas are loaded, and each token keeps the last PAIRS_PER_TOKEN of them (the
+comparison of two whole schemas, which hardly recurs, is not kept at all: see compare).
 """
 
 from __future__ import annotations
@@ -57,6 +58,7 @@ class Token:
 
 _TABLE: weakref.WeakValueDictionary[str, Token] = weakref.WeakValueDictionary()
 _LOCK = threading.Lock()
+PAIRS_PER_TOKEN = 32
 # Every attribute the walk may read, with its default (left out of a signature when the value
 # is that default exactly: same type, equal); the reference machinery is spelled separately.
 _FIELDS = tuple(
@@ -75,10 +77,14 @@ def pair_diffs(original: Token, update: Token, compatible: frozenset[str]) -> Di
 
 
 def keep_pair(original: Token, update: Token, compatible: frozenset[str], diffs: Diffs) -> None:
+    """Keep a pair's result; the oldest other token's results go first beyond PAIRS_PER_TOKEN."""
     with _LOCK:
-        if original.pairs is None:
-            original.pairs = weakref.WeakKeyDictionary()
-        original.pairs.setdefault(update, {})[compatible] = diffs
+        pairs = original.pairs
+        if pairs is None:
+            pairs = original.pairs = weakref.WeakKeyDictionary()
+        if update not in pairs and len(pairs) >= PAIRS_PER_TOKEN:
+            del pairs[next(iter(pairs))]
+        pairs.setdefault(update, {})[compatible] = diffs
 
 
 def fingerprint_all(order: list[Node], edges: dict[int, list[Node]]) -> None:
