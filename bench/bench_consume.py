@@ -39,29 +39,11 @@ sys.path.insert(0, str(ROOT))
 from tests.broker import Broker  # noqa: E402
 from tests.conftest import free_port  # noqa: E402
 
+from orders import SCHEMA, record, record_json  # noqa: E402
 from processes import peak_rss_mb, start, wait_http  # noqa: E402
 
-SCHEMA = json.dumps({"type": "record", "name": "Order", "namespace": "bench", "fields": [
-    {"name": "id", "type": "long"}, {"name": "customer", "type": "string"},
-    {"name": "amount", "type": "double"}, {"name": "currency", "type": {"type": "enum", "name": "Cur",
-                                                                          "symbols": ["EUR", "USD"]}},
-    {"name": "note", "type": ["null", "string"], "default": None},
-    {"name": "items", "type": {"type": "array", "items": "string"}}]})
 TOPIC = "bench-consume"
 AVRO = "application/vnd.kafka.avro.v2+json"
-
-
-def record(i: int) -> dict[str, Any]:
-    """A record as Python (serde's serializer) ..."""
-    return {"id": i, "customer": f"customer-{i % 977}", "amount": 12.5 + i % 100, "currency": "EUR",
-            "note": "gift" if i % 2 else None, "items": ["sku-1", "sku-22"]}
-
-
-def record_json(i: int) -> dict[str, Any]:
-    """... and in Avro's JSON encoding (v2 produce)."""
-    r = record(i)
-    r["note"] = {"string": r["note"]} if r["note"] else None
-    return r
 
 
 

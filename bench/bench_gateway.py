@@ -45,19 +45,9 @@ sys.path.insert(0, str(ROOT))
 from tests.broker import Broker  # noqa: E402
 from tests.conftest import free_port  # noqa: E402
 
+from orders import SCHEMA  # noqa: E402
+from orders import record_json as record  # noqa: E402  (REST Proxy takes Avro JSON)
 from processes import peak_rss_mb, start, wait_http  # noqa: E402
-
-SCHEMA = json.dumps({"type": "record", "name": "Order", "namespace": "bench", "fields": [
-    {"name": "id", "type": "long"}, {"name": "customer", "type": "string"},
-    {"name": "amount", "type": "double"}, {"name": "currency", "type": {"type": "enum", "name": "Cur",
-                                                                          "symbols": ["EUR", "USD"]}},
-    {"name": "note", "type": ["null", "string"], "default": None},
-    {"name": "items", "type": {"type": "array", "items": "string"}}]})
-
-
-def record(i: int) -> dict:
-    return {"id": i, "customer": f"customer-{i % 977}", "amount": 12.5 + i % 100, "currency": "EUR",
-            "note": {"string": "gift"} if i % 2 else None, "items": ["sku-1", "sku-22"]}
 
 
 # -- processes ------------------------------------------------------------------------------
