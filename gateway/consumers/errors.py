@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from gateway.errors import GatewayError
+from gateway.log.base import PartitionNotFound
 
 
 class InstanceNotFound(GatewayError):
@@ -54,3 +57,14 @@ class ConsumerConfigConstraint(GatewayError):
 
 
 MUTUALLY_EXCLUSIVE = "Subscription to topics, partitions and pattern are mutually exclusive"
+
+
+async def check_manual_assignment(log: Any, subscribed: bool, partitions: list[tuple[str, int]]) -> None:
+    """What both instance kinds refuse before a manual assignment: one on top of a subscription
+    (Kafka's IllegalStateException) and a partition the topic does not have (40402)."""
+    if subscribed:
+        raise IllegalState(MUTUALLY_EXCLUSIVE)
+    for topic, p in partitions:
+        info = await log.topic(topic)
+        if not 0 <= p < info.partitions:
+            raise PartitionNotFound(topic, p)

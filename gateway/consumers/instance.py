@@ -16,7 +16,7 @@ import time
 from typing import Any
 
 from gateway.consumers.config import InstanceConfig
-from gateway.consumers.errors import MUTUALLY_EXCLUSIVE, IllegalState
+from gateway.consumers.errors import MUTUALLY_EXCLUSIVE, IllegalState, check_manual_assignment
 from gateway.groups import TP, GroupCoordinator
 from gateway.log.base import LogError, PartitionNotFound, StoredRecord, TopicNotFound
 
@@ -96,12 +96,7 @@ class EmbeddedInstance(Instance):
         self.assign([])
 
     async def assign_manual(self, partitions: list[TP]) -> None:
-        if self.subscribed:
-            raise IllegalState(MUTUALLY_EXCLUSIVE)
-        for topic, p in partitions:
-            info = await self.log.topic(topic)
-            if not 0 <= p < info.partitions:
-                raise PartitionNotFound(topic, p)
+        await check_manual_assignment(self.log, self.subscribed, partitions)
         self.manual = list(dict.fromkeys(partitions))
         self.assign(self.manual)
 

@@ -17,10 +17,10 @@ from aiokafka import TopicPartition
 from aiokafka import errors as E
 
 from gateway.consumers.config import InstanceConfig
-from gateway.consumers.errors import MUTUALLY_EXCLUSIVE, IllegalState
+from gateway.consumers.errors import MUTUALLY_EXCLUSIVE, IllegalState, check_manual_assignment
 from gateway.consumers.instance import BEGINNING, Instance, tp_name
 from gateway.groups import TP
-from gateway.log.base import LogError, PartitionNotFound, StoredRecord
+from gateway.log.base import LogError, StoredRecord
 from gateway.log.kafka import log_error
 
 _MAX_POLL = 5000
@@ -85,12 +85,7 @@ class KafkaInstance(Instance):
         self.manual = False
 
     async def assign_manual(self, partitions: list[TP]) -> None:
-        if self.subscribed:
-            raise IllegalState(MUTUALLY_EXCLUSIVE)
-        for topic, p in partitions:
-            info = await self.log.topic(topic)
-            if not 0 <= p < info.partitions:
-                raise PartitionNotFound(topic, p)
+        await check_manual_assignment(self.log, self.subscribed, partitions)
         try:
             self.consumer.assign([TopicPartition(t, p) for t, p in dict.fromkeys(partitions)])
         except E.IllegalStateError:
