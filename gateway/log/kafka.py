@@ -31,7 +31,7 @@ from aiokafka.client import AIOKafkaClient
 
 from gateway.log.base import Appended, LogError, PartitionNotFound, Record, TopicExists, TopicInfo, TopicNotFound
 from gateway.log.kafka_batches import Batches
-from gateway.log.kafka_errors import log_error, record_error  # noqa: F401 - record_error: re-exported
+from gateway.log.kafka_errors import UNKNOWN_TOPIC, log_error, rdkafka_error, record_error  # noqa: F401 - record_error: re-exported
 from gateway.log.kafka_offsets import GroupOffsets
 from gateway.log.kafka_options import client_kwargs, librdkafka_config
 from gateway.log.kafka_reads import Reader, Reads
@@ -313,12 +313,10 @@ class KafkaLog(Reads, GroupOffsets):
             except LogError:
                 raise
             except Exception as exc:  # noqa: BLE001 - KafkaException carries the broker's KafkaError
-                err = exc.args[0] if exc.args else exc
-                code = err.code() if hasattr(err, "code") else None
-                message = err.str() if hasattr(err, "str") else str(exc)
-                if code in (3, -188):  # UNKNOWN_TOPIC_OR_PART
+                code, message, retriable = rdkafka_error(exc)
+                if code in UNKNOWN_TOPIC:
                     raise TopicNotFound(name) from exc
-                if hasattr(err, "retriable") and err.retriable():
+                if retriable:
                     raise LogError(message, status=500, error_code=50003) from exc
                 raise LogError(message, status=400, error_code=40002) from exc
         return await self.topic(name)

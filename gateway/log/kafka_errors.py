@@ -50,3 +50,14 @@ def log_error(exc: BaseException) -> LogError:
     if isinstance(exc, _RETRIABLE) or getattr(exc, "retriable", False):
         return LogError(message, status=500, error_code=50003)
     return LogError(f"Kafka error: {message}", status=500, error_code=50002)
+
+
+UNKNOWN_TOPIC = (3, -188)  # UNKNOWN_TOPIC_OR_PART from the broker, or librdkafka's own
+
+
+def rdkafka_error(exc: BaseException) -> tuple[int | None, str, bool]:
+    """A confluent-kafka KafkaException's KafkaError: its code, its words, and whether it is retriable."""
+    err = exc.args[0] if exc.args else exc
+    code = err.code() if hasattr(err, "code") else None
+    message = err.str() if hasattr(err, "str") else str(exc)
+    return code, message, bool(hasattr(err, "retriable") and err.retriable())

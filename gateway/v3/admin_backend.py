@@ -15,6 +15,7 @@ from typing import Any
 from gateway.consumers.manager import manager
 from gateway.groups import TP
 from gateway.log.base import LogError, TopicNotFound
+from gateway.log.kafka_errors import UNKNOWN_TOPIC, rdkafka_error
 
 
 @dataclass(frozen=True)
@@ -115,15 +116,12 @@ class KafkaAdmin:
         except LogError:
             raise
         except Exception as exc:  # noqa: BLE001 - KafkaException carries the broker's KafkaError
-            err = exc.args[0] if exc.args else exc
-            code = err.code() if hasattr(err, "code") else None
-            message = err.str() if hasattr(err, "str") else str(exc)
-            if code in (3, -188):
+            code, message, retriable = rdkafka_error(exc)
+            if code in UNKNOWN_TOPIC:
                 raise LogError("This server does not host this topic-partition.", status=404,
                                error_code=40403) from None
             if code == 69:  # GROUP_ID_NOT_FOUND
                 return None
-            retriable = hasattr(err, "retriable") and err.retriable()
             raise LogError(message, status=500, error_code=50003 if retriable else 50002) from None
 
     async def configs(self, topic: str) -> list[Config]:
