@@ -25,14 +25,7 @@ def read_long(b: bytes, i: int) -> tuple[int, int]:
     i += 1
     if x < 0x80:
         return (x >> 1) ^ -(x & 1), i
-    n, shift = x & 0x7F, 7
-    while True:
-        x = b[i]
-        i += 1
-        n |= (x & 0x7F) << shift
-        if x < 0x80:
-            return (n >> 1) ^ -(n & 1), i
-        shift += 7
+    return _long_rest(b, i, x)
 
 
 def _long_rest(b: bytes, i: int, x: int) -> tuple[int, int]:
