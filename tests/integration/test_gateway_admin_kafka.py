@@ -7,25 +7,10 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Iterator
 
-import httpx
-import pytest
-
-from gateway.app import create_app
-from gateway.log.kafka import KafkaLog
-from serde.client import AsyncSchemaRegistryClient
 from tests.broker import kafka_broker  # noqa: F401
-from tests.conftest import ServerThread
 from tests.integration.test_gateway_consume import Api, b64
-
-
-@pytest.fixture
-def api(kafka_broker: str, registry_url: str) -> Iterator[Api]:  # noqa: F811
-    log = KafkaLog(kafka_broker, default_partitions=1, timeout=5)
-    app = create_app(log, AsyncSchemaRegistryClient(registry_url, max_retries=0), close_client=True)
-    with ServerThread(app) as server, httpx.Client(base_url=server.url, timeout=60) as http:
-        yield Api(http)
+from tests.integration.test_gateway_consume_kafka import api  # noqa: F401 - the gateway-on-Tansu fixture
 
 
 def base(api: Api) -> str:
